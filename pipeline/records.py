@@ -1,0 +1,121 @@
+"""The nouns of the pipeline: frozen records passed between stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Kind = Literal["count", "ratio", "percent"]
+Hedge = Literal["exact", "approximate", "at_least", "at_most"]
+Sense = Literal["change", "share"]
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A configured news feed."""
+
+    name: str
+    url: str
+    topic: str
+
+
+@dataclass(frozen=True)
+class Response:
+    """One HTTP exchange, body included (bounded by the client's size cap)."""
+
+    url: str  # the URL asked for
+    final_url: str  # after redirects
+    status: int
+    request_headers: dict[str, str]
+    headers: dict[str, str]  # response headers, lower-cased names
+    body: bytes
+    fetched_at: datetime
+    elapsed_ms: int
+    http_version: str = "HTTP/1.1"
+
+
+@dataclass(frozen=True)
+class FeedPoll:
+    """The outcome of polling one feed once."""
+
+    feed: str
+    url: str
+    polled_at: datetime
+    outcome: Literal["changed", "not_modified", "unchanged", "error"]
+    status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_sha256: str | None = None
+    entries_seen: int = 0
+    entries_new: int = 0
+    error: str | None = None
+    elapsed_ms: int = 0
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A feed entry, normalised: canonical URL, timezone-aware UTC dates."""
+
+    feed: str
+    topic: str
+    url: str
+    guid: str
+    title: str
+    published: datetime | None
+    summary: str
+
+
+@dataclass(frozen=True)
+class Page:
+    """A fetched page: its log row. The body itself lives in the raw archive under ``body_sha256``."""
+
+    url: str
+    final_url: str
+    fetched_at: datetime
+    status: int | None
+    content_type: str | None
+    body_sha256: str | None
+    size: int
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """Article text and metadata extracted from one page; ``status`` says whether text was found."""
+
+    url: str
+    body_sha256: str
+    status: Literal["ok", "no_article"]
+    text: str
+    title: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+    published_source: str = "none"
+    site_name: str | None = None
+    language: str | None = None
+    canonical_url: str | None = None
+    extraction_method: str = "trafilatura"
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number an article states, typed and traceable to its span and sentence."""
+
+    kind: Kind
+    value: float | None
+    low: float | None
+    high: float | None
+    hedge: Hedge
+    metric: str  # arrivals | cumulative | other (from the topic vocabulary)
+    sense: Sense | None
+    subgroup: str | None
+    year: int | None
+    period: str | None
+    start: int
+    end: int
+    text: str
+    sentence: str
+    extractor_version: str
+    notes: tuple[str, ...] = field(default=())

@@ -1,0 +1,93 @@
+"""Configuration, read once at run time into one frozen ``Settings``.
+
+Every field comes from an environment variable ``NEWSFIGURES_<NAME>`` (documented in the README's configuration
+table) or its default; the list of feeds comes from the TOML file named by ``NEWSFIGURES_FEEDS_FILE``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ConfigError
+from pipeline.records import Feed
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_URL = "https://github.com/newsfigures/newsfigures"
+VERSION = "0.1.0"
+
+
+def _lake(*parts: str) -> str:
+    return str(PROJECT_ROOT.joinpath("warehouse", "lake", *parts))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the pipeline reads from its environment."""
+
+    feeds_file: Path = PROJECT_ROOT / "feeds.toml"
+    catalog: str = f"sqlite:{_lake('catalog.sqlite')}"  # what follows "ducklake:" in ATTACH
+    data_path: str = _lake("data") + "/"
+    archive_dir: Path = Path(_lake("archive"))
+    user_agent: str = f"newsfigures/{VERSION} (+{PROJECT_URL})"
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    max_body_bytes: int = 20_000_000
+    max_redirects: int = 5
+    fetch_concurrency: int = 8
+    poll_interval: float = 300.0
+    quarantine_threshold: float = 0.2
+    snapshot_retention_days: int = 30
+    feeds: tuple[Feed, ...] = field(default=())
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read ``NEWSFIGURES_*`` variables (``os.environ`` by default), then the feeds file."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"NEWSFIGURES_{f.name.upper()}")
+            if raw is None or f.name == "feeds":
+                continue
+            values[f.name] = _convert(f.name, raw, _CONVERTERS.get(str(f.type), str))
+        values.update(overrides)
+        settings = cls(**values)
+        if "feeds" not in overrides:
+            settings = cls(**{**values, "feeds": load_feeds(settings.feeds_file)})
+        return settings
+
+
+_CONVERTERS: dict[str, Callable[[str], Any]] = {"Path": Path, "float": float, "int": int}
+
+
+def _convert(name: str, raw: str, convert: Callable[[str], Any]) -> Any:
+    try:
+        return convert(raw)
+    except ValueError as exc:
+        raise ConfigError(f"NEWSFIGURES_{name.upper()}={raw!r}: {exc}") from exc
+
+
+def load_feeds(path: Path) -> tuple[Feed, ...]:
+    """Read ``[[feeds]]`` tables (name, url, topic) from a TOML file; a missing file means no feeds."""
+    if not path.exists():
+        return ()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    feeds = []
+    for i, item in enumerate(data.get("feeds", [])):
+        missing = {"name", "url", "topic"} - item.keys()
+        if missing:
+            raise ConfigError(f"{path}: feed #{i + 1} lacks {', '.join(sorted(missing))}")
+        if not str(item["url"]).startswith(("http://", "https://")):
+            raise ConfigError(f"{path}: feed {item['name']!r} url must be http(s): {item['url']!r}")
+        feeds.append(Feed(name=str(item["name"]), url=str(item["url"]), topic=str(item["topic"])))
+    names = [f.name for f in feeds]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{path}: feed names must be unique")
+    return tuple(feeds)
