@@ -1,0 +1,144 @@
+"""``newsfigures``: the pipeline without Airflow — one pass, the demo, the figure extractor."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import sys
+from datetime import date
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.settings import Settings
+
+DEMO_PORT = 8765  # a fixed port keeps the demo's URLs, and so its entries, the same from one run to the next
+console = Console()
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log every stage's progress.")
+def main(verbose: bool) -> None:
+    """newsfigures: figures the news reports, checked against official statistics."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.command()
+@click.option("--feed", "feeds", multiple=True, help="Poll only this feed (by name); repeatable.")
+def run(feeds: tuple[str, ...]) -> None:
+    """One full pass: poll feeds, fetch pages, extract articles and figures, validate, load."""
+    settings = Settings.from_env()
+    if not settings.feeds:
+        raise click.ClickException(f"no feeds configured in {settings.feeds_file}")
+    _run(settings, trigger="cli", feeds=feeds or None)
+
+
+@main.command()
+@click.option(
+    "--port", default=DEMO_PORT, show_default=True, help="Port for the demo site (0: any free port)."
+)
+def demo(port: int) -> None:
+    """Serve the bundled demo news site locally, run a pass against it, print reported vs official."""
+    from pipeline.demo.server import SITE, demo_feeds, serve
+
+    with serve(SITE, port=_free_or_any(port)) as base_url:
+        console.print(f"Demo news site at [bold]{base_url}[/] (3 outlets: wire RSS, herald Atom, retire RSS)")
+        settings = Settings.from_env(feeds=demo_feeds(base_url))
+        _run(settings, trigger="demo", feeds=None)
+    _print_reported_vs_official(settings)
+    console.print(f"Warehouse: {settings.catalog} — open it with [bold]make sql[/]")
+
+
+def _free_or_any(port: int) -> int:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            console.print(f"[yellow]port {port} is busy; using a free port (the demo's URLs will differ)[/]")
+            return 0
+    return port
+
+
+def _run(settings: Settings, *, trigger: str, feeds: tuple[str, ...] | None) -> None:
+    from pipeline import flow
+
+    run_id, counts = flow.run(settings, trigger=trigger, feeds=feeds)
+    table = Table(title=f"run {run_id}")
+    table.add_column("stage")
+    table.add_column("counts")
+    for stage, numbers in counts.items():
+        table.add_row(stage, ", ".join(f"{k} {v}" for k, v in numbers.items()))
+    console.print(table)
+
+
+def _print_reported_vs_official(settings: Settings) -> None:
+    from pipeline import warehouse
+
+    with warehouse.connect(settings, read_only=True) as con:
+        rows = con.execute(
+            """SELECT year, metric, coalesce(subgroup, 'all'), kind, reported_value, low, high, hedge, official_value,
+                      agreement, outlet FROM reported_vs_official ORDER BY year, metric, subgroup, kind, outlet"""
+        ).fetchall()
+    table = Table(title="Reported vs official (Ministry of Unification)")
+    for name in ("year", "metric", "subgroup", "reported", "hedge", "official", "agreement", "outlet"):
+        table.add_column(name)
+    for year, metric, subgroup, kind, value, low, high, hedge, official, agreement, outlet in rows:
+        reported = _number(value) if value is not None else f"{_number(low)}–{_number(high)}"
+        if kind == "ratio":
+            reported, official = f"×{reported}", f"×{official:.2f}" if official is not None else None
+        colour = {"agrees": "green", "disagrees": "red"}.get(agreement, "dim")
+        table.add_row(
+            str(year),
+            metric,
+            subgroup,
+            reported,
+            hedge,
+            _number(official) if kind != "ratio" else official,
+            f"[{colour}]{agreement}[/]",
+            outlet or "",
+        )
+    console.print(table)
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+@main.command(name="figures")
+@click.option(
+    "--published", type=click.DateTime(formats=["%Y-%m-%d"]), help="Publication date, for 'last year'."
+)
+@click.option(
+    "--file",
+    "path",
+    type=click.File("r", encoding="utf-8"),
+    default="-",
+    help="Article text (default stdin).",
+)
+def figures_command(published: Any, path: Any) -> None:
+    """Print the figures an article text states, as JSON Lines in order of appearance."""
+    from pipeline import figures
+
+    day: date | None = published.date() if published else None
+    for figure in figures.extract(path.read(), published=day):
+        sys.stdout.write(json.dumps(figures.to_json(figure), ensure_ascii=False) + "\n")
+
+
+@main.command()
+def migrate() -> None:
+    """Create or upgrade the warehouse (migrations, views, reference series)."""
+    from pipeline import warehouse
+
+    with warehouse.connect(Settings.from_env()) as con:
+        applied = warehouse.migrate(con)
+    console.print(f"applied: {', '.join(applied) or 'nothing (up to date)'}")

@@ -1,0 +1,265 @@
+"""One run of the pipeline, stage by stage; the only module that knows their order.
+
+Each stage reads its backlog from the warehouse, does its work and commits, so a stage can be rerun, retried or
+replayed at any time: entries not yet fetched, pages not yet extracted, articles not yet read by this extractor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from pipeline import archive, articles, feeds, figures, http, pages, warehouse
+from pipeline.errors import SchemaFailure
+from pipeline.frames import article_rows, entry_rows, figure_rows, page_rows, poll_rows
+from pipeline.settings import Settings
+from pipeline.validate import validate
+from schemas import ARTICLES, FIGURES
+
+log = logging.getLogger(__name__)
+
+STAGES = ("poll_feeds", "fetch_pages", "extract_articles", "find_figures")
+MAX_FETCH_ATTEMPTS = 3
+
+
+def start_run(settings: Settings, *, trigger: str, run_id: str | None = None) -> str:
+    """Record a new run (migrating the warehouse first) and return its id."""
+    at = datetime.now(UTC)
+    run_id = run_id or f"{trigger}-{at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    with warehouse.connect(settings) as con:
+        warehouse.migrate(con)
+        row = {
+            "run_id": run_id,
+            "started_at": at,
+            "finished_at": None,
+            "trigger": trigger,
+            "status": "running",
+            "extractor_version": figures.EXTRACTOR_VERSION,
+            "counts": None,
+        }
+        with warehouse.transaction(con):
+            warehouse.merge(con, "runs", pd.DataFrame([row]), ["run_id"])
+    log.info("run %s started (%s)", run_id, trigger)
+    return run_id
+
+
+def finish_run(
+    settings: Settings, run_id: str, *, status: str, counts: Mapping[str, Mapping[str, int]]
+) -> None:
+    """Mark a run finished with its per-stage counts."""
+    with warehouse.connect(settings) as con, warehouse.transaction(con):
+        con.execute(
+            "UPDATE runs SET finished_at = ?, status = ?, counts = ? WHERE run_id = ?",
+            [datetime.now(UTC), status, json.dumps(counts, sort_keys=True), run_id],
+        )
+    log.info("run %s finished: %s %s", run_id, status, dict(counts))
+
+
+def poll_feeds(settings: Settings, run_id: str, *, feeds: Sequence[str] | None = None) -> dict[str, int]:
+    """Poll the configured feeds (or the named subset) and record polls and entries not seen before."""
+    chosen = [f for f in settings.feeds if not feeds or f.name in feeds]
+    with warehouse.connect(settings) as con:
+        previous = _validators(con)
+        results = asyncio.run(_poll(settings, chosen, previous))
+        known = _known_urls(con, [e.url for _, found, _ in results for e in found])
+        at = datetime.now(UTC)
+        polls, new = poll_rows(results, known, run_id), entry_rows(results, known, run_id, at)
+        with warehouse.transaction(con):
+            warehouse.append(con, "feed_polls", polls)
+            warehouse.merge(con, "entries", new, ["url"], update=False)
+    counts = {
+        "polled": len(polls),
+        "changed": int((polls["outcome"] == "changed").sum()) if len(polls) else 0,
+        "errors": int((polls["outcome"] == "error").sum()) if len(polls) else 0,
+        "entries_new": len(new),
+    }
+    log.info("polled %d feeds: %d changed, %d errors, %d new entries", *counts.values())
+    return counts
+
+
+async def _poll(
+    settings: Settings, chosen: Sequence[Any], previous: Mapping[str, feeds.Validators]
+) -> list[tuple[Any, list[Any], feeds.Validators]]:
+    async with http.client(settings) as client:
+        return await feeds.poll_all(
+            client,
+            chosen,
+            previous,
+            max_bytes=settings.max_body_bytes,
+            concurrency=settings.fetch_concurrency,
+        )
+
+
+def fetch_pages(settings: Settings, run_id: str) -> dict[str, int]:
+    """Fetch the page of every entry not yet fetched (or failed fewer than MAX_FETCH_ATTEMPTS times)."""
+    with warehouse.connect(settings) as con:
+        backlog = con.execute(
+            """SELECT e.url, coalesce(p.attempts, 0) FROM entries e LEFT JOIN pages p ON p.url = e.url
+               WHERE p.url IS NULL OR (p.error IS NOT NULL AND p.attempts < ?) ORDER BY e.first_seen_at, e.url""",
+            [MAX_FETCH_ATTEMPTS],
+        ).fetchall()
+        attempts = {url: n for url, n in backlog}
+        fetched = asyncio.run(_fetch(settings, list(attempts)))
+        rows = page_rows([p for p, _ in fetched], attempts, run_id)
+        with warehouse.transaction(con):
+            warehouse.merge(con, "pages", rows, ["url"])
+    failed = sum(1 for p, _ in fetched if p.error)
+    log.info("fetched %d pages, %d failed", len(fetched) - failed, failed)
+    return {"fetched": len(fetched) - failed, "failed": failed}
+
+
+async def _fetch(settings: Settings, urls: Sequence[str]) -> list[tuple[Any, Any]]:
+    async with http.client(settings) as client:
+        return await pages.fetch_all(
+            client,
+            urls,
+            archive_root=settings.archive_dir,
+            max_bytes=settings.max_body_bytes,
+            concurrency=settings.fetch_concurrency,
+        )
+
+
+def extract_articles(settings: Settings, run_id: str) -> dict[str, int]:
+    """Extract the article of every fetched page whose body has not been extracted yet."""
+    with warehouse.connect(settings) as con:
+        backlog = con.execute(
+            """SELECT p.url, p.body_sha256, p.fetched_at, e.published_at FROM pages p
+               JOIN entries e ON e.url = p.url LEFT JOIN articles a ON a.url = p.url
+               WHERE p.error IS NULL AND p.body_sha256 IS NOT NULL
+                 AND (a.url IS NULL OR a.body_sha256 <> p.body_sha256)
+               ORDER BY p.url"""
+        ).fetchall()
+        found = []
+        for url, sha, fetched_at, feed_published in backlog:
+            response = archive.read(settings.archive_dir, sha)
+            found.append(
+                articles.extract(
+                    response.body,
+                    url,
+                    headers=response.headers,
+                    feed_published=feed_published,
+                    fetched_at=fetched_at,
+                )
+            )
+        at = datetime.now(UTC)
+        checked = validate(
+            article_rows(found, run_id, at),
+            ARTICLES,
+            table="articles",
+            row_key=lambda r: str(r["url"]),
+            url_column="url",
+            run_id=run_id,
+            at=at,
+        )
+        with warehouse.transaction(con):
+            warehouse.merge(con, "articles", checked.valid, ["url"])
+            _quarantine(con, checked.quarantine)
+    no_article = sum(1 for a in found if a.status == "no_article")
+    counts = {"articles": len(found) - no_article, "no_article": no_article, "quarantined": checked.failed}
+    log.info("extracted %d articles, %d pages without article text, %d quarantined", *counts.values())
+    return counts
+
+
+def find_figures(settings: Settings, run_id: str) -> dict[str, int]:
+    """Find the figures of every article not yet read by this extractor version; validate; load; quarantine."""
+    version = figures.EXTRACTOR_VERSION
+    with warehouse.connect(settings) as con:
+        backlog = con.execute(
+            """SELECT a.url, a.text, a.published_at, e.topic FROM articles a JOIN entries e ON e.url = a.url
+               WHERE a.status = 'ok' AND a.figures_version IS DISTINCT FROM ? ORDER BY a.url""",
+            [version],
+        ).fetchall()
+        at = datetime.now(UTC)
+        frame = figure_rows(backlog, run_id, at)
+        checked = validate(
+            frame,
+            FIGURES,
+            table="figures",
+            row_key=_figure_key,
+            url_column="article_url",
+            run_id=run_id,
+            at=at,
+            context_columns=["article_text", "article_published_at"],
+        )
+        with warehouse.transaction(con):
+            warehouse.merge(con, "figures", checked.valid, ["article_url", "span_start", "span_end", "kind"])
+            _quarantine(con, checked.quarantine)
+            urls = pd.DataFrame({"url": [row[0] for row in backlog]})
+            con.register("read_urls", urls)
+            con.execute(
+                "UPDATE articles SET figures_version = ? WHERE url IN (SELECT url FROM read_urls)", [version]
+            )
+            con.unregister("read_urls")
+    counts = {"articles_read": len(backlog), "figures": len(checked.valid), "quarantined": checked.failed}
+    log.info("read %d articles: %d figures loaded, %d quarantined", *counts.values())
+    if checked.failed:
+        raise SchemaFailure("figures", checked.failed, checked.total, checked.checks)
+    return counts
+
+
+def _figure_key(row: pd.Series) -> str:
+    return f"{row['article_url']}#{row['span_start']}-{row['span_end']}:{row['kind']}"
+
+
+def _quarantine(con: Any, rows: pd.DataFrame) -> None:
+    if len(rows):
+        warehouse.merge(
+            con, "quarantine", rows, ["table_name", "row_key", "check_name", "column_name"], update=False
+        )
+
+
+def _validators(con: Any) -> dict[str, feeds.Validators]:
+    rows = con.execute(
+        """SELECT feed, etag, last_modified, body_sha256 FROM feed_polls WHERE outcome <> 'error'
+           QUALIFY row_number() OVER (PARTITION BY feed ORDER BY polled_at DESC) = 1"""
+    ).fetchall()
+    return {feed: feeds.Validators(etag=e, last_modified=lm, body_sha256=h) for feed, e, lm, h in rows}
+
+
+def _known_urls(con: Any, urls: Sequence[str]) -> set[str]:
+    if not urls:
+        return set()
+    con.register("candidate_urls", pd.DataFrame({"url": list(urls)}))
+    try:
+        return {
+            u
+            for (u,) in con.execute(
+                "SELECT url FROM entries WHERE url IN (SELECT url FROM candidate_urls)"
+            ).fetchall()
+        }
+    finally:
+        con.unregister("candidate_urls")
+
+
+def run(
+    settings: Settings, *, trigger: str = "cli", feeds: Sequence[str] | None = None
+) -> tuple[str, dict[str, dict[str, int]]]:
+    """One full pass: every stage in order; a schema failure is recorded and the run goes on."""
+    run_id = start_run(settings, trigger=trigger)
+    counts: dict[str, dict[str, int]] = {}
+    status = "success"
+    try:
+        counts["poll_feeds"] = poll_feeds(settings, run_id, feeds=feeds)
+        counts["fetch_pages"] = fetch_pages(settings, run_id)
+        counts["extract_articles"] = extract_articles(settings, run_id)
+        try:
+            counts["find_figures"] = find_figures(settings, run_id)
+        except SchemaFailure as failure:
+            log.warning("%s", failure)
+            counts["find_figures"] = {
+                "figures": failure.total - failure.failed,
+                "quarantined": failure.failed,
+            }
+            status = "failed"
+    except Exception:
+        finish_run(settings, run_id, status="failed", counts=counts)
+        raise
+    finish_run(settings, run_id, status=status, counts=counts)
+    return run_id, counts

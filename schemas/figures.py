@@ -1,0 +1,107 @@
+"""Schema of the ``figures`` table, plus the two columns it is checked against: the article's text and date."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from schemas._checks import URL_PATTERN, wide
+
+KINDS = ["count", "ratio", "percent"]
+HEDGES = ["exact", "approximate", "at_least", "at_most"]
+METRICS = ["arrivals", "cumulative", "other"]
+SENSES = ["change", "share"]
+SUBGROUPS = ["women", "men", "elite", "other"]
+# Plausible magnitudes per (kind, metric): a count of annual arrivals above 10,000 cannot be right.
+COUNT_RANGES = {"arrivals": (0, 10_000), "cumulative": (0, 100_000), "other": (0, 1e9)}
+CONTEXT_COLUMNS = ["article_text", "article_published_at"]  # checked against, not loaded
+
+
+def _point(df: pd.DataFrame) -> pd.Series:
+    return df["value"].fillna(df["low"])
+
+
+def _value_or_range(df: pd.DataFrame) -> pd.Series:
+    return df["value"].notna() | (df["low"].notna() & df["high"].notna())
+
+
+def _range_ordered(df: pd.DataFrame) -> pd.Series:
+    return df["low"].isna() | df["high"].isna() | (df["low"] <= df["high"])
+
+
+def _count_in_range(df: pd.DataFrame) -> pd.Series:
+    lo = df["metric"].map(lambda m: COUNT_RANGES.get(m, (0, 1e9))[0])
+    hi = df["metric"].map(lambda m: COUNT_RANGES.get(m, (0, 1e9))[1])
+    point = _point(df)
+    return (df["kind"] != "count") | point.isna() | ((point >= lo) & (point <= hi))
+
+
+def _share_in_range(df: pd.DataFrame) -> pd.Series:
+    point = _point(df)
+    share = df["sense"] == "share"
+    bounded = (df["kind"] != "percent") | (point <= 100)
+    return point.isna() | (point >= 0) & (~share | bounded)
+
+
+def _sense_matches_kind(df: pd.DataFrame) -> pd.Series:
+    is_count = df["kind"] == "count"
+    return (is_count & df["sense"].isna()) | (~is_count & df["sense"].notna())
+
+
+def _year_not_after_publication(df: pd.DataFrame) -> pd.Series:
+    published_year: pd.Series = df["article_published_at"].dt.year
+    return df["year"].isna() | published_year.isna() | (df["year"] <= published_year)
+
+
+def _span_in_text(df: pd.DataFrame) -> pd.Series:
+    def ok(row: pd.Series) -> bool:
+        text, start, end = row["article_text"], row["span_start"], row["span_end"]
+        return bool(0 <= start < end <= len(text) and text[start:end] == row["span_text"])
+
+    return df.apply(ok, axis=1).astype(bool)
+
+
+FIGURES = pa.DataFrameSchema(
+    {
+        "article_url": pa.Column(str, pa.Check.str_matches(URL_PATTERN, description="URL is not absolute http(s)")),
+        "figure_no": pa.Column("int32", pa.Check.ge(1)),
+        "kind": pa.Column(str, pa.Check.isin(KINDS, description="unknown figure kind")),
+        "value": pa.Column(float, nullable=True),
+        "low": pa.Column(float, nullable=True),
+        "high": pa.Column(float, nullable=True),
+        "hedge": pa.Column(str, pa.Check.isin(HEDGES, description="unknown hedge")),
+        "metric": pa.Column(str, pa.Check.isin(METRICS, description="metric not in the topic vocabulary")),
+        "sense": pa.Column(str, pa.Check.isin(SENSES), nullable=True),
+        "subgroup": pa.Column(str, pa.Check.isin(SUBGROUPS), nullable=True),
+        "year": pa.Column("Int32", pa.Check.in_range(1945, 2100, description="year out of range"), nullable=True),
+        "period": pa.Column(str, nullable=True),
+        "span_start": pa.Column("int32", pa.Check.ge(0)),
+        "span_end": pa.Column("int32", pa.Check.ge(1)),
+        "span_text": pa.Column(str, pa.Check.str_length(min_value=1)),
+        "sentence": pa.Column(str),
+        "topic": pa.Column(str),
+        "extractor_version": pa.Column(str),
+        "loaded_at": pa.Column("datetime64[us, UTC]"),
+        "run_id": pa.Column(str),
+        "article_text": pa.Column(str),
+        "article_published_at": pa.Column("datetime64[us, UTC]", nullable=True),
+    },
+    checks=[
+        wide("value_or_range", "value", "neither a value nor both range bounds", _value_or_range),
+        wide("range_ordered", "low", "range low bound is above its high bound", _range_ordered),
+        wide("count_in_range", "value", "count outside the plausible range for its metric", _count_in_range),
+        wide("share_in_range", "value", "negative number, or a share above 100 percent", _share_in_range),
+        wide("sense_matches_kind", "sense", "counts have no sense; ratios and percents need one", _sense_matches_kind),
+        wide(
+            "year_not_after_publication",
+            "year",
+            "figure's year is after its article's publication year",
+            _year_not_after_publication,
+        ),
+        wide("span_in_text", "span_text", "quoted span is not the article text at its offsets", _span_in_text),
+    ],
+    unique=["article_url", "span_start", "span_end", "kind"],
+    coerce=True,
+    strict=True,
+    name="figures",
+)
