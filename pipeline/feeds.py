@@ -1,0 +1,204 @@
+"""Feeds: poll with conditional GET, parse the bytes with feedparser, normalise the entries."""
+
+from __future__ import annotations
+
+import asyncio
+import calendar
+import hashlib
+import io
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+import feedparser
+import httpx
+from courlan import normalize_url
+
+from pipeline.errors import FeedError, FetchError
+from pipeline.http import get
+from pipeline.records import Entry, Feed, FeedPoll
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a feed's last good poll returned, so the next poll can ask "has it changed?"."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    body_sha256: str | None = None
+
+
+PollResult = tuple[FeedPoll, list[Entry], Validators]
+Outcome = Literal["changed", "not_modified", "unchanged", "error"]
+
+
+def parse(body: bytes, headers: Mapping[str, str], feed: Feed) -> list[Entry]:
+    """Parse feed bytes (with their HTTP headers) into normalised entries; ``FeedError`` if unreadable."""
+    # a BytesIO, never the bytes themselves: feedparser treats some strings as URLs or file names
+    parsed: Any = feedparser.parse(
+        io.BytesIO(body), response_headers={k.lower(): v for k, v in headers.items()}
+    )
+    # an HTML page at a feed URL parses without complaint but has no feed version: unreadable too
+    if not parsed.entries and not parsed.feed.get("title") and (parsed.bozo or not parsed.get("version")):
+        reason = parsed.get("bozo_exception") or "not RSS or Atom"
+        raise FeedError(feed.url, f"not a readable feed: {reason}")
+    if parsed.bozo:
+        log.info("feed %s is malformed but readable: %s", feed.name, parsed.get("bozo_exception"))
+    entries = []
+    for item in parsed.entries:
+        entry = _entry(item, feed)
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
+def _entry(item: Any, feed: Feed) -> Entry | None:
+    link = item.get("link") or ""
+    url = canonical_url(link)
+    if url is None:
+        log.warning(
+            "feed %s: skipping entry %r without a usable link (%r)", feed.name, item.get("title"), link
+        )
+        return None
+    stamp = item.get("published_parsed") or item.get("updated_parsed")
+    return Entry(
+        feed=feed.name,
+        topic=feed.topic,
+        url=url,
+        guid=str(item.get("id") or url),
+        title=plain_text(item.get("title") or ""),
+        published=datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None,  # stamp is UTC
+        summary=plain_text(item.get("summary") or ""),
+    )
+
+
+def canonical_url(link: str) -> str | None:
+    """An http(s) link normalised, without tracking parameters or fragment; None if unusable."""
+    try:
+        parts = urlsplit(link.strip())
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            return None
+        return str(normalize_url(urlunsplit(parts._replace(fragment=""))))
+    except ValueError:
+        return None
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def plain_text(markup: str) -> str:
+    """Markup reduced to its text, entities decoded and whitespace collapsed."""
+    collector = _TextCollector()
+    collector.feed(markup)
+    collector.close()
+    return " ".join("".join(collector.parts).split())
+
+
+async def poll(
+    http: httpx.AsyncClient, feed: Feed, previous: Validators | None, *, max_bytes: int
+) -> PollResult:
+    """Poll one feed with conditional GET; never raises: failures come back as outcome ``error``."""
+    polled_at = datetime.now(UTC)
+    started = time.perf_counter()
+    previous = previous or Validators()
+    conditional = {
+        name: value
+        for name, value in (("If-None-Match", previous.etag), ("If-Modified-Since", previous.last_modified))
+        if value
+    }
+
+    def failed(reason: str, status: int | None = None) -> PollResult:
+        log.warning("feed %s failed: %s", feed.name, reason)
+        elapsed = round((time.perf_counter() - started) * 1000)
+        row = FeedPoll(
+            feed.name, feed.url, polled_at, "error", status=status, error=reason, elapsed_ms=elapsed
+        )
+        return row, [], previous  # keep the old validators so the next poll retries in full
+
+    try:
+        response = await get(http, feed.url, max_bytes=max_bytes, headers=conditional)
+    except FetchError as exc:
+        return failed(exc.reason, exc.status)
+    status = response.status
+    if status == 304:
+        validators = Validators(
+            response.headers.get("etag", previous.etag),
+            response.headers.get("last-modified", previous.last_modified),
+            previous.body_sha256,
+        )
+        return (
+            _row(feed, polled_at, "not_modified", status, validators, 0, response.elapsed_ms),
+            [],
+            validators,
+        )
+    if not 200 <= status < 300:
+        return failed(f"HTTP {status}", status)
+    digest = hashlib.sha256(response.body).hexdigest()
+    validators = Validators(response.headers.get("etag"), response.headers.get("last-modified"), digest)
+    if digest == previous.body_sha256:
+        return _row(feed, polled_at, "unchanged", status, validators, 0, response.elapsed_ms), [], validators
+    try:
+        # Content-Location lets feedparser resolve relative links against where the feed really was
+        entries = parse(response.body, {"content-location": response.final_url, **response.headers}, feed)
+    except FeedError as exc:
+        return failed(exc.reason, status)
+    row = _row(feed, polled_at, "changed", status, validators, len(entries), response.elapsed_ms)
+    return row, entries, validators
+
+
+def _row(
+    feed: Feed, polled_at: datetime, outcome: Outcome, status: int, v: Validators, seen: int, elapsed_ms: int
+) -> FeedPoll:
+    return FeedPoll(
+        feed=feed.name,
+        url=feed.url,
+        polled_at=polled_at,
+        outcome=outcome,
+        status=status,
+        etag=v.etag,
+        last_modified=v.last_modified,
+        body_sha256=v.body_sha256,
+        entries_seen=seen,
+        elapsed_ms=elapsed_ms,
+    )
+
+
+async def poll_all(
+    http: httpx.AsyncClient,
+    feeds: Sequence[Feed],
+    previous: Mapping[str, Validators],
+    *,
+    max_bytes: int,
+    concurrency: int,
+) -> list[PollResult]:
+    """Poll every feed, at most ``concurrency`` at a time; results in the order of ``feeds``."""
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(feed: Feed) -> PollResult:
+        async with gate:
+            return await poll(http, feed, previous.get(feed.name), max_bytes=max_bytes)
+
+    results = await asyncio.gather(*(one(feed) for feed in feeds))
+    outcomes = [row.outcome for row, _, _ in results]
+    log.info(
+        "polled %d feeds: %d changed, %d not modified, %d unchanged, %d failed",
+        len(results),
+        outcomes.count("changed"),
+        outcomes.count("not_modified"),
+        outcomes.count("unchanged"),
+        outcomes.count("error"),
+    )
+    return list(results)

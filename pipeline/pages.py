@@ -1,0 +1,106 @@
+"""Pages: fetch each entry's URL, keep what came back in the raw archive, log one ``Page`` row per fetch."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from pipeline import archive
+from pipeline.errors import FetchError
+from pipeline.http import get
+from pipeline.records import Page, Response
+
+log = logging.getLogger(__name__)
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def media_type(content_type: str | None) -> str:
+    """The bare, lower-cased media type of a Content-Type header ("" when absent)."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def _looks_like_html(body: bytes) -> bool:
+    start = body[:512].lstrip().lower()
+    return start.startswith((b"<!doctype html", b"<html"))
+
+
+def _refusal(response: Response) -> str | None:
+    """Why a fetched response holds no usable page, or None when it does."""
+    if response.status >= 400:
+        return f"HTTP {response.status}"
+    if not 200 <= response.status < 300:
+        return f"HTTP {response.status} is not a page"
+    kind = media_type(response.headers.get("content-type"))
+    if kind not in HTML_TYPES and not (kind == "" and _looks_like_html(response.body)):
+        return f"content type {kind or 'missing'!r} is not HTML"
+    if not response.body.strip():
+        return "empty body"
+    return None
+
+
+async def fetch(
+    http: httpx.AsyncClient, url: str, *, archive_root: Path, max_bytes: int
+) -> tuple[Page, Response | None]:
+    """GET ``url`` and archive it; failures come back as ``Page(error=...)`` with no response, never raised.
+
+    Only a failure to write the archive (a disk problem, not the page's) raises.
+    """
+    try:
+        response = await get(http, url, max_bytes=max_bytes)
+    except FetchError as exc:
+        log.warning("page %s failed: %s", url, exc.reason)
+        failed = Page(url, url, datetime.now(UTC), exc.status, None, None, 0, error=exc.reason)
+        return failed, None
+    content_type = response.headers.get("content-type")
+    refusal = _refusal(response)
+    if refusal is not None:
+        log.warning("page %s refused: %s", url, refusal)
+        page = Page(
+            url,
+            response.final_url,
+            response.fetched_at,
+            response.status,
+            content_type,
+            None,
+            len(response.body),
+            error=refusal,
+        )
+        return page, None
+    sha256 = await asyncio.to_thread(archive.write, archive_root, response)
+    page = Page(
+        url=url,
+        final_url=response.final_url,
+        fetched_at=response.fetched_at,
+        status=response.status,
+        content_type=content_type,
+        body_sha256=sha256,
+        size=len(response.body),
+    )
+    return page, response
+
+
+async def fetch_all(
+    http: httpx.AsyncClient,
+    urls: Sequence[str],
+    *,
+    archive_root: Path,
+    max_bytes: int,
+    concurrency: int,
+) -> list[tuple[Page, Response | None]]:
+    """Fetch every URL, at most ``concurrency`` at a time; results in the order of ``urls``."""
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(url: str) -> tuple[Page, Response | None]:
+        async with gate:
+            return await fetch(http, url, archive_root=archive_root, max_bytes=max_bytes)
+
+    results = list(await asyncio.gather(*(one(url) for url in urls)))
+    failed = sum(1 for page, _ in results if page.error)
+    log.info("fetched %d pages, %d failed", len(results) - failed, failed)
+    return results

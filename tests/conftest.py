@@ -1,0 +1,141 @@
+"""Shared fixtures: a real local HTTP server whose routes each test defines."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the server answers on a route."""
+
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    delay: float = 0.0
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One request the server received (header names lower-cased)."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+
+
+Handler = Callable[[Seen], Reply]
+
+
+class LocalServer:
+    """A ThreadingHTTPServer on 127.0.0.1 serving routes added with ``route``; records every request."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Handler] = {}
+        self.requests: list[Seen] = []
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def base(self) -> str:
+        """The server's root URL, without a trailing slash."""
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def url(self, path: str) -> str:
+        """The absolute URL of ``path`` on this server."""
+        return self.base + path
+
+    def route(
+        self,
+        path: str,
+        reply: Reply | Handler | None = None,
+        *,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        body: bytes = b"",
+        delay: float = 0.0,
+    ) -> str:
+        """Serve a fixed reply (or a function of the request) at ``path``; return the route's URL."""
+        if reply is None:
+            reply = Reply(status, dict(headers or {}), body, delay)
+        self.routes[path] = reply if callable(reply) else (lambda _seen, fixed=reply: fixed)
+        return self.url(path)
+
+    def seen(self, path: str) -> list[Seen]:
+        """The requests received on ``path``, in order."""
+        with self._lock:
+            return [r for r in self.requests if r.path == path]
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                seen = Seen("GET", self.path, {k.lower(): v for k, v in self.headers.items()})
+                with server._lock:
+                    server.requests.append(seen)
+                handler = server.routes.get(self.path)
+                reply = handler(seen) if handler else Reply(404, {"Content-Type": "text/plain"}, b"not found")
+                if reply.delay:
+                    time.sleep(reply.delay)
+                self.send_response(reply.status)
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                if "content-length" not in {k.lower() for k in reply.headers}:
+                    self.send_header("Content-Length", str(len(reply.body)))
+                self.end_headers()
+                if reply.status != 304:
+                    self.wfile.write(reply.body)
+
+            def log_message(self, format: str, *args: object) -> None:  # keep pytest output quiet
+                pass
+
+        return _Handler
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    """A running local HTTP server, stopped after the test."""
+    srv = LocalServer()
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture
+def refused_url() -> str:
+    """A URL on a local port nothing listens on (connection refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/feed.xml"
+
+
+def data(name: str) -> bytes:
+    """The bytes of a file under tests/data."""
+    return (DATA / name).read_bytes()
