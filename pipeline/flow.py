@@ -55,7 +55,8 @@ def finish_run(
 ) -> None:
     """Mark a run finished with its per-stage counts."""
     with warehouse.connect(settings) as con, warehouse.transaction(con):
-        con.execute(
+        warehouse.execute(
+            con,
             "UPDATE runs SET finished_at = ?, status = ?, counts = ? WHERE run_id = ?",
             [datetime.now(UTC), status, json.dumps(counts, sort_keys=True), run_id],
         )
@@ -192,11 +193,12 @@ def find_figures(settings: Settings, run_id: str) -> dict[str, int]:
             warehouse.merge(con, "figures", checked.valid, ["article_url", "span_start", "span_end", "kind"])
             _quarantine(con, checked.quarantine)
             urls = pd.DataFrame({"url": [row[0] for row in backlog]})
-            con.register("read_urls", urls)
-            con.execute(
-                "UPDATE articles SET figures_version = ? WHERE url IN (SELECT url FROM read_urls)", [version]
+            warehouse.execute(
+                con,
+                "UPDATE articles SET figures_version = ? WHERE url IN (SELECT url FROM read_urls)",
+                [version],
+                frames={"read_urls": urls},
             )
-            con.unregister("read_urls")
     counts = {"articles_read": len(backlog), "figures": len(checked.valid), "quarantined": checked.failed}
     log.info("read %d articles: %d figures loaded, %d quarantined", *counts.values())
     if checked.failed:

@@ -1,0 +1,381 @@
+"""The DuckLake warehouse: attach it, migrate it, and MERGE batches into it with retried commits."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import logging
+import random
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager, suppress
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import duckdb
+
+from pipeline.errors import WarehouseError
+from pipeline.settings import PROJECT_ROOT, Settings
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+log = logging.getLogger(__name__)
+
+LAKE = "news"  # the ATTACH alias; connect() makes it the default database
+WAREHOUSE_DIR = PROJECT_ROOT / "warehouse"
+REFERENCE_CSV = WAREHOUSE_DIR / "reference" / "defection_reference.csv"
+REFERENCE_KEY = ("topic", "metric", "subgroup", "year", "status", "as_of")
+TABLES = frozenset(
+    {
+        "runs",
+        "feed_polls",
+        "entries",
+        "pages",
+        "articles",
+        "figures",
+        "quarantine",
+        "reference_series",
+        "schema_migrations",
+    }
+)
+_EXTENSIONS = {
+    "ducklake": "duckdb_extension_ducklake",
+    "sqlite_scanner": "duckdb_extension_sqlite_scanner",
+    "postgres_scanner": "duckdb_extension_postgres_scanner",
+}
+_SCHEMA_MIGRATIONS = """CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER NOT NULL, name VARCHAR NOT NULL, checksum VARCHAR NOT NULL,
+    applied_at TIMESTAMPTZ NOT NULL
+)"""
+_CONFLICT_MARKERS = ("database is locked", "conflict", "failed to commit")
+# The writes of each open transaction, by connection, so a commit that lost a race can be replayed.
+_journals: dict[int, list[Callable[[], object]]] = {}
+
+T = TypeVar("T")
+
+
+def connect(settings: Settings, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open an in-memory DuckDB with the lake attached as ``news`` and selected by ``USE``."""
+    catalog = settings.catalog
+    backend = catalog.split(":", 1)[0] if ":" in catalog else "duckdb"
+    scanner = {"sqlite": ["sqlite_scanner"], "postgres": ["postgres_scanner"]}.get(backend, [])
+    extensions = ["ducklake", *scanner]
+    files = [_extension_file(name) for name in extensions]
+    _prepare_paths(settings, backend, read_only=read_only)
+    options = [f"DATA_PATH {_literal(settings.data_path)}"] + (["READ_ONLY"] if read_only else [])
+    con = duckdb.connect()
+    try:
+        for file in files:
+            con.execute(f"LOAD {_literal(str(file))}")
+        con.execute(f"ATTACH {_literal('ducklake:' + catalog)} AS {LAKE} ({', '.join(options)})")
+        con.execute(f"USE {LAKE}")
+    except duckdb.Error as exc:
+        con.close()
+        raise WarehouseError(f"could not attach the lake at {catalog!r}: {exc}") from exc
+    log.debug("attached %s (read_only=%s)", catalog, read_only)
+    return con
+
+
+def _extension_file(name: str) -> Path:
+    """The path of a DuckDB extension shipped in its PyPI wheel, for a LOAD that downloads nothing."""
+    package = _EXTENSIONS[name]
+    try:
+        module = importlib.import_module(package)
+    except ImportError as exc:
+        wheel = package.replace("_", "-")
+        raise WarehouseError(f"{name} extension missing: install {wheel}=={duckdb.__version__}") from exc
+    file = (
+        Path(str(module.__file__)).parent
+        / "extensions"
+        / f"v{duckdb.__version__}"
+        / f"{name}.duckdb_extension"
+    )
+    if not file.exists():
+        raise WarehouseError(f"{file} not found: {package} does not match duckdb {duckdb.__version__}")
+    return file
+
+
+def _prepare_paths(settings: Settings, backend: str, *, read_only: bool) -> None:
+    """Create local directories for a SQLite catalog and the data path; a reader needs an existing catalog."""
+    if backend == "sqlite":
+        catalog = Path(settings.catalog.removeprefix("sqlite:"))
+        if read_only and not catalog.exists():
+            raise WarehouseError(f"no lake catalog at {catalog}: a writer must connect and migrate first")
+        catalog.parent.mkdir(parents=True, exist_ok=True)
+        if not read_only:
+            _use_wal(catalog)
+    if not read_only and "://" not in settings.data_path:
+        Path(settings.data_path).mkdir(parents=True, exist_ok=True)
+
+
+def _use_wal(catalog: Path) -> None:
+    """Put the SQLite catalog in WAL mode (it persists in the file): readers never block a commit."""
+    # In the default rollback journal, a reader holding an unfinished result over inlined rows keeps a shared
+    # lock and every commit fails with "database is locked" until it lets go.
+    try:
+        with closing(sqlite3.connect(catalog, timeout=30)) as db:
+            db.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.Error as exc:
+        raise WarehouseError(f"cannot open the lake catalog {catalog}: {exc}") from exc
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal, for the few statements (LOAD, ATTACH) that take no bound parameters."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+@contextmanager
+def transaction(
+    con: duckdb.DuckDBPyConnection, *, attempts: int = 5, backoff: float = 0.2
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run the block in one transaction; if the commit loses a race, replay its writes, backing off.
+
+    Only writes made through ``merge``, ``append``, ``execute`` and ``migrate`` are replayed: run no other SQL
+    writes inside the block. A transaction opened inside another joins it. An exception in the block rolls
+    everything back and propagates.
+    """
+    if id(con) in _journals:
+        yield con
+        return
+    journal: list[Callable[[], object]] = []
+    _journals[id(con)] = journal
+    try:
+        con.execute("BEGIN")
+        try:
+            yield con
+        except BaseException:
+            _rollback(con)
+            raise
+        _commit(con, journal, attempts, backoff)
+    finally:
+        del _journals[id(con)]
+
+
+def _commit(
+    con: duckdb.DuckDBPyConnection, journal: list[Callable[[], object]], attempts: int, backoff: float
+) -> None:
+    """COMMIT; on a conflict wait, then replay the journal in a fresh transaction and try again."""
+    for attempt in range(1, attempts + 1):
+        try:
+            if attempt > 1:
+                con.execute("BEGIN")
+                for write in journal:
+                    write()
+            con.execute("COMMIT")
+            return
+        except (duckdb.Error, WarehouseError) as exc:
+            _rollback(con)
+            conflict = any(marker in str(exc).lower() for marker in _CONFLICT_MARKERS)
+            if not conflict or attempt == attempts:
+                raise WarehouseError(f"commit failed after {attempt} attempt(s): {exc}") from exc
+            delay = (
+                backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
+            )  # jitter keeps racing writers apart
+            log.warning(
+                "commit conflict, replaying %d writes in %.2fs (attempt %d): %s",
+                len(journal),
+                delay,
+                attempt,
+                exc,
+            )
+            time.sleep(delay)
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """ROLLBACK if a transaction is still open (a failed COMMIT already ended it)."""
+    with suppress(duckdb.Error):
+        con.execute("ROLLBACK")
+
+
+def _journaled(con: duckdb.DuckDBPyConnection, write: Callable[[], T]) -> T:
+    """Run a write inside the current (or a new) transaction and keep it for a replay."""
+    with transaction(con):
+        _journals[id(con)].append(write)
+        return write()
+
+
+def merge(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    frame: pd.DataFrame,
+    key: Sequence[str],
+    *,
+    update: bool = True,
+) -> int:
+    """MERGE a frame into a table on its natural key (last duplicate wins); return how many rows are new."""
+    types = _column_types(con, table, frame, key)
+    batch = _clean(frame.drop_duplicates(subset=list(key), keep="last"))
+    if batch.empty:
+        return 0
+    source = _source_sql(types, list(batch.columns))
+    match = " AND ".join(f's."{k}" IS NOT DISTINCT FROM t."{k}"' for k in key)
+    new_rows = f'SELECT count(*) FROM {source} WHERE NOT EXISTS (SELECT 1 FROM "{table}" AS t WHERE {match})'
+    rest = [c for c in batch.columns if c not in key]
+    sql = f'MERGE INTO "{table}" AS t USING {source} ON {match}'
+    if update and rest:
+        changed = " OR ".join(f't."{c}" IS DISTINCT FROM s."{c}"' for c in rest)
+        sql += f" WHEN MATCHED AND ({changed}) THEN UPDATE SET " + ", ".join(f'"{c}" = s."{c}"' for c in rest)
+    names = ", ".join(f'"{c}"' for c in batch.columns)
+    sql += (
+        f" WHEN NOT MATCHED THEN INSERT ({names}) VALUES ("
+        + ", ".join(f's."{c}"' for c in batch.columns)
+        + ")"
+    )
+
+    def write() -> int:
+        with _registered(con, batch):
+            row = con.execute(new_rows).fetchone()
+            con.execute(sql)
+        return int(row[0]) if row else 0
+
+    inserted = _journaled(con, write)
+    log.info("merged %d rows into %s: %d new", len(batch), table, inserted)
+    return inserted
+
+
+def append(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> int:
+    """INSERT every row of a frame (for logs such as runs and feed_polls); return the number of rows."""
+    types = _column_types(con, table, frame, ())
+    batch = _clean(frame)
+    if batch.empty:
+        return 0
+    names = ", ".join(f'"{c}"' for c in batch.columns)
+    sql = f'INSERT INTO "{table}" ({names}) SELECT * FROM {_source_sql(types, list(batch.columns))}'
+
+    def write() -> int:
+        with _registered(con, batch):
+            con.execute(sql)
+        return len(batch)
+
+    return _journaled(con, write)
+
+
+def execute(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: Sequence[object] | None = None,
+    *,
+    frames: Mapping[str, pd.DataFrame] | None = None,
+) -> None:
+    """Run one write statement (values bound, ``frames`` registered by name) so a retry can replay it."""
+
+    def write() -> None:
+        for name, frame in (frames or {}).items():
+            con.register(name, frame)
+        try:
+            con.execute(sql, params)
+        except duckdb.Error as exc:
+            raise WarehouseError(f"{exc} in: {sql[:200]}") from exc
+        finally:
+            for name in frames or {}:
+                con.unregister(name)
+
+    _journaled(con, write)
+
+
+def _column_types(
+    con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, key: Sequence[str]
+) -> dict[str, str]:
+    """The table's column types, after checking the table name, the frame's columns and the key."""
+    if table not in TABLES:
+        raise WarehouseError(f"unknown table {table!r}; expected one of {', '.join(sorted(TABLES))}")
+    try:
+        described = con.execute(f'DESCRIBE "{table}"').fetchall()
+    except duckdb.Error as exc:
+        raise WarehouseError(f"cannot read table {table!r} (was the lake migrated?): {exc}") from exc
+    types = {str(row[0]): str(row[1]) for row in described}
+    unknown = [c for c in frame.columns if c not in types]
+    if unknown:
+        raise WarehouseError(f"{table} has no column(s) {', '.join(map(str, unknown))}")
+    missing = [k for k in key if k not in frame.columns]
+    if missing:
+        raise WarehouseError(f"key column(s) {', '.join(missing)} missing from the {table} batch")
+    return types
+
+
+def _clean(frame: pd.DataFrame) -> pd.DataFrame:
+    """Turn NaN in text (object) columns into None, so they load as NULL and not as the string 'nan'."""
+    from pandas.api.types import is_object_dtype
+
+    batch = frame.copy()
+    for column in [c for c in batch.columns if is_object_dtype(batch[c])]:
+        batch[column] = batch[column].astype(object).where(batch[column].notna(), None)
+    return batch
+
+
+def _source_sql(types: dict[str, str], columns: list[str]) -> str:
+    """A subquery over the registered batch, each column cast to its table type so comparisons are exact."""
+    casts = ", ".join(f'CAST("{c}" AS {types[c]}) AS "{c}"' for c in columns)
+    return f"(SELECT {casts} FROM _newsfigures_batch) AS s"
+
+
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> Iterator[None]:
+    """Expose the frame to SQL as ``_newsfigures_batch`` for one statement group."""
+    con.register("_newsfigures_batch", frame)
+    try:
+        yield
+    except duckdb.Error as exc:
+        raise WarehouseError(str(exc)) from exc
+    finally:
+        con.unregister("_newsfigures_batch")
+
+
+def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = WAREHOUSE_DIR) -> list[str]:
+    """Apply pending migrations in order, recreate the views, load the reference; return names applied."""
+    _journaled(con, lambda: _run(con, _SCHEMA_MIGRATIONS, "schema_migrations"))
+    recorded = {
+        int(v): c for v, c in con.execute("SELECT version, checksum FROM schema_migrations").fetchall()
+    }
+    applied = []
+    for path in sorted((sql_dir / "migrations").glob("[0-9][0-9][0-9]_*.sql")):
+        version, text = int(path.name[:3]), path.read_text(encoding="utf-8")
+        checksum = hashlib.sha256(text.encode()).hexdigest()
+        if version in recorded:
+            if recorded[version] != checksum:
+                log.warning("migration %s changed after it was applied; it is not re-run", path.name)
+            continue
+        if _journaled(con, partial(_apply, con, version, path.name, text, checksum)):
+            applied.append(path.name)
+            log.info("applied migration %s", path.name)
+    views = sorted((sql_dir / "views").glob("*.sql"))
+    with transaction(con):
+        for view in views:
+            _journaled(con, partial(_run, con, view.read_text(encoding="utf-8"), view.name))
+    load_reference(con, sql_dir / "reference" / REFERENCE_CSV.name)
+    return applied
+
+
+def _apply(con: duckdb.DuckDBPyConnection, version: int, name: str, sql: str, checksum: str) -> bool:
+    """Run one migration unless another writer recorded it meanwhile; record it."""
+    if con.execute("SELECT 1 FROM schema_migrations WHERE version = ?", [version]).fetchone():
+        return False
+    _run(con, sql, name)
+    now = datetime.now(UTC)
+    con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?, ?)", [version, name, checksum, now])
+    return True
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, name: str) -> None:
+    """Execute a SQL file's statements, naming the file in any error."""
+    try:
+        con.execute(sql)
+    except duckdb.Error as exc:
+        raise WarehouseError(f"{name}: {exc}") from exc
+
+
+def load_reference(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> int:
+    """MERGE the tidy reference CSV into reference_series; return the number of new rows."""
+    import pandas as pd  # imported here: pandas costs a second at import, and only loaders need it
+
+    path = path or REFERENCE_CSV
+    frame = pd.read_csv(
+        path, dtype={"year": "int64", "value": "float64"}, keep_default_na=False, na_values=[""]
+    )
+    inserted = merge(con, "reference_series", frame, REFERENCE_KEY)
+    log.info("reference %s: %d rows, %d new", path.name, len(frame), inserted)
+    return inserted
