@@ -192,7 +192,7 @@ def find_figures(settings: Settings, run_id: str) -> dict[str, int]:
         with warehouse.transaction(con):
             warehouse.merge(con, "figures", checked.valid, ["article_url", "span_start", "span_end", "kind"])
             _quarantine(con, checked.quarantine)
-            urls = pd.DataFrame({"url": [row[0] for row in backlog]})
+            urls = pd.DataFrame({"url": pd.Series([row[0] for row in backlog], dtype="string")})
             warehouse.execute(
                 con,
                 "UPDATE articles SET figures_version = ? WHERE url IN (SELECT url FROM read_urls)",

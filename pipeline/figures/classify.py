@@ -1,0 +1,278 @@
+"""Decide which mentions are figures, and what they measure: metric, subgroup, sense."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.figures.mentions import is_year
+from pipeline.figures.numbers import Mention, Token
+from pipeline.figures.timeref import MONTHS
+from pipeline.figures.vocab import Vocabulary
+from pipeline.records import Sense
+
+_TIME_UNITS = frozenset(
+    [
+        "year",
+        "years",
+        "yr",
+        "yrs",
+        "month",
+        "months",
+        "week",
+        "weeks",
+        "day",
+        "days",
+        "hour",
+        "hours",
+        "minute",
+        "minutes",
+        "second",
+        "seconds",
+        "decade",
+        "decades",
+        "century",
+        "centuries",
+        "old",
+    ]
+)
+_MONTH_WORDS = frozenset([m for m in MONTHS] + [m[:3] for m in MONTHS] + ["sept"])
+_AGE = frozenset(("aged", "age", "ages", "ageing"))
+_DATE_PREPS = frozenset(
+    [
+        "in",
+        "since",
+        "of",
+        "by",
+        "from",
+        "to",
+        "until",
+        "till",
+        "during",
+        "before",
+        "after",
+        "year",
+        "end",
+        "early",
+        "late",
+        "mid",
+    ]
+)
+_CURRENCY = frozenset(["$", "₩", "£", "€", "¥", "us$"])
+# Capitalised words that may precede a figure; any other one makes "Subheading 1" a name, not a figure.
+_LEADERS = frozenset(
+    [
+        "in",
+        "of",
+        "about",
+        "around",
+        "some",
+        "nearly",
+        "almost",
+        "only",
+        "just",
+        "over",
+        "more",
+        "fewer",
+        "less",
+        "a",
+        "an",
+        "the",
+        "and",
+        "but",
+        "with",
+        "total",
+        "than",
+        "to",
+        "from",
+        "by",
+        "while",
+        "another",
+        "all",
+        "those",
+        "these",
+        "among",
+        "approximately",
+        "roughly",
+        "estimated",
+        "up",
+        "down",
+        "at",
+        "as",
+        "when",
+        "since",
+        "after",
+        "before",
+        "for",
+        "during",
+        "until",
+        "exactly",
+        "at",
+        "least",
+        "still",
+        "yet",
+        "so",
+        "then",
+        "including",
+        "last",
+        "this",
+        "that",
+        "there",
+        "women",
+        "men",
+        "between",
+        "fewer",
+        "under",
+        "below",
+        "above",
+        "up",
+        "nearly",
+        "almost",
+        "roughly",
+        "well",
+        "just",
+        "exceeding",
+        "topped",
+        "surpassed",
+    ]
+)
+_STOP = frozenset(("and", "but", "while", "whereas", "including", "compared", "versus", "or"))
+_CHANGE = (
+    r"\b(?:ris(?:e|es|en|ing)|rose|increas\w*|jump\w*|surg\w*|soar\w*|gr[eo]w\w*|"
+    r"(?<!made )(?<!make )up|down|fell|"
+    r"fall\w*|drop\w*|declin\w*|decreas\w*|plung\w*|plummet\w*|climb\w*|gain\w*|slump\w*|dipped|shr[iau]nk\w*|"
+    r"growth|cut"
+)
+_CHANGE_BEFORE = re.compile(_CHANGE + r")\b", re.I)
+_CHANGE_AFTER = re.compile(
+    _CHANGE + r"|higher|lower|more|fewer|less|on-year|year-on-year|from|compared|over)\b", re.I
+)
+_NUMBER_OF = re.compile(r"\bnumber of ((?:[a-z-]+ ){0,2}[a-z-]+)", re.I)
+_VERBS_BEFORE_WORDS = frozenset(["numbered", "totaled", "totalled", "reached", "stood", "was", "were"])
+
+
+def _near(toks: list[Token], lo: int, hi: int) -> str:
+    return " ".join(t.low for t in toks[max(lo, 0) : min(hi, len(toks))])
+
+
+def _glued(toks: list[Token], a: int, b: int) -> bool:
+    return 0 <= a < len(toks) and 0 <= b < len(toks) and toks[a].end == toks[b].start
+
+
+def _people_after(toks: list[Token], m: Mention, vocab: Vocabulary, reach: int = 5) -> bool:
+    """Whether a people noun ("defectors", "North Koreans", "were women") follows within a few words."""
+    words = []
+    for t in toks[m.last : m.last + reach]:
+        if t.kind == "punct" and t.text != "-":
+            break
+        words.append(t.low)
+    for n in range(len(words)):
+        if words[n] in vocab.people or " ".join(words[n : n + 2]) in vocab.people:
+            return True
+    return False
+
+
+def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, topical: bool) -> bool:
+    """Whether a mention is a figure rather than a date, duration, age, name, amount or unrelated number.
+
+    ``topical``: this or the previous sentence is about the topic ("The figure was down from 229 in 2020").
+    """
+    if m.kind != "count" or m.ratio_word:
+        return topical or subgroup(toks, m, vocab) is not None
+    prev = toks[m.first - 1] if m.first > 0 else None
+    if prev is not None and prev.text == "." and m.first > 1:  # "Feb. 4"
+        prev = toks[m.first - 2]
+    nxt_i = m.last + 1 if m.last < len(toks) and toks[m.last].text == "-" else m.last
+    nxt = toks[nxt_i].low if nxt_i < len(toks) else ""
+    people = _people_after(toks, m, vocab)
+    plural = m.last < len(toks) and (
+        toks[m.last].low.endswith("s") or toks[m.last].low in ("people", "men", "women")
+    )
+    if (
+        (_glued(toks, m.last - 1, m.last) and toks[m.last].kind == "word")
+        or nxt in _TIME_UNITS
+        or nxt in _MONTH_WORDS
+    ):
+        return False  # 1st, 20s, 35-year-old, 4 February
+    if prev is not None and (
+        prev.low.rstrip(".") in _MONTH_WORDS
+        or prev.low in _AGE
+        or prev.low in _CURRENCY
+        or (prev.text == "-" and _glued(toks, m.first - 2, m.first - 1))
+        or (prev.kind == "word" and _glued(toks, m.first - 1, m.first))
+        or (prev.text[0].isupper() and prev.low not in _LEADERS)
+        or prev.low in ("no", "number", "#")
+        or (
+            prev.text == "," and nxt == "," and m.first > 1 and toks[m.first - 2].text[:1].isupper()
+        )  # "Kim, 35,"
+    ):
+        return False
+    year_like = m.value is not None and m.last - m.first == 1 and is_year(toks[m.first])
+    if nxt in vocab.not_people or (year_like and not (people and plural)):
+        return False
+    if is_year(toks[m.first]) and prev is not None and prev.low in _DATE_PREPS:
+        return False
+    if m.spelled and m.value == 1:
+        return False  # "one woman in her 40s" tells a story, it does not state a figure
+    of_people = nxt == "of" and _people_after(toks, m, vocab)  # "Thirty-one of last year's defectors"
+    if m.spelled and not (
+        _people_after(toks, m, vocab, 2) or of_people or (prev and prev.low in _VERBS_BEFORE_WORDS)
+    ):
+        return False  # "one of them", "the two Koreas"
+    return people or topical
+
+
+def _window(toks: list[Token], m: Mention, after: bool) -> str:
+    """The words right after (or before) a mention, up to a clause break or another number."""
+    picked: list[str] = []
+    reach = 10 if m.kind == "percent" else 5  # "80 percent of North Korean defectors in the South are women"
+    rng = (
+        range(m.last, min(m.last + reach, len(toks)))
+        if after
+        else range(m.first - 1, max(m.first - 7, -1), -1)
+    )
+    for k in rng:
+        t = toks[k]
+        if (t.kind == "punct" and t.text != "-") or t.kind == "num" or t.low in _STOP:
+            break
+        picked.append(t.text)
+    return " ".join(picked if after else reversed(picked))
+
+
+def subgroup(toks: list[Token], m: Mention, vocab: Vocabulary, before: str = "") -> str | None:
+    """The subgroup a figure counts or splits (women, men, elite, other), from the words around it."""
+    named = [
+        n.group(1) for n in _NUMBER_OF.finditer(before)
+    ]  # "the number of elite defectors, ..., reached 10"
+    after, ahead = _window(toks, m, True).lower().split(), _window(toks, m, False).lower().split()
+    for words in (after, ahead[::-1], *(n.lower().split() for n in named[-1:])):
+        hits = [vocab.subgroups[w] for w in words if w in vocab.subgroups]
+        hits += [g for phrase, g in vocab.subgroups.items() if " " in phrase and phrase in " ".join(words)]
+        if hits:
+            return hits[0]
+    return None
+
+
+def sense(toks: list[Token], m: Mention) -> Sense | None:
+    """Change or share for a percent or ratio; None for counts."""
+    if m.kind == "count":
+        return None
+    if m.sense is not None:
+        return m.sense
+    before = _near(toks, m.first - 5, m.first)
+    hits = list(_CHANGE_BEFORE.finditer(before))
+    hit = hits[-1] if hits else None
+    if hit is not None and not re.search(r"\b(?:to|from|at)\b", before[hit.end() :]):
+        return "change"
+    after = _near(toks, m.last, m.last + 4)
+    if _CHANGE_AFTER.match(after):
+        return "change"
+    return "share"
+
+
+def metric(stretch: str, sentence: str, m: Mention, vocab: Vocabulary) -> str:
+    """The metric from the figure's own stretch of the sentence, else (for ratios and shares) the sentence."""
+    found = vocab.metric(stretch)
+    if found is None and m.kind != "count":
+        found = vocab.metric(sentence)
+        found = found if found != "other" else None
+    return found or "arrivals"

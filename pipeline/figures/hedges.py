@@ -1,0 +1,109 @@
+"""Hedges: the words around a number that say it is approximate, a floor or a ceiling."""
+
+from __future__ import annotations
+
+from pipeline.figures.numbers import Mention, Token
+from pipeline.records import Hedge
+
+_BEFORE: dict[str, Hedge] = {
+    "about": "approximate",
+    "around": "approximate",
+    "some": "approximate",
+    "roughly": "approximate",
+    "nearly": "approximate",
+    "almost": "approximate",
+    "close to": "approximate",
+    "approximately": "approximate",
+    "approx": "approximate",
+    "an estimated": "approximate",
+    "estimated": "approximate",
+    "circa": "approximate",
+    "roughly about": "approximate",
+    "just about": "approximate",
+    "close on": "approximate",
+    "more than": "at_least",
+    "over": "at_least",
+    "surpassed": "at_least",
+    "topped": "at_least",
+    "exceeding": "at_least",
+    "exceeded": "at_least",
+    "exceeds": "at_least",
+    "tops": "at_least",
+    "above": "at_least",
+    "at least": "at_least",
+    "upwards of": "at_least",
+    "upward of": "at_least",
+    "in excess of": "at_least",
+    "well over": "at_least",
+    "just over": "at_least",
+    "greater than": "at_least",
+    "surpassing": "at_least",
+    "topping": "at_least",
+    "passed": "at_least",
+    "crossed": "at_least",
+    "surpassed the": "at_least",
+    "topped the": "at_least",
+    "passed the": "at_least",
+    "crossed the": "at_least",
+    "exceeded the": "at_least",
+    "more than a": "at_least",
+    "less than": "at_most",
+    "under": "at_most",
+    "fewer than": "at_most",
+    "up to": "at_most",
+    "below": "at_most",
+    "at most": "at_most",
+    "no more than": "at_most",
+    "just under": "at_most",
+    "not more than": "at_most",
+    "as many as": "at_most",
+    "a maximum of": "at_most",
+    "just below": "at_most",
+    "less than a": "at_most",
+    "a total of": "exact",
+    "exactly": "exact",
+    "only": "exact",
+    "just": "exact",
+    "between": "exact",
+    "roughly between": "approximate",
+    "approximately between": "approximate",
+    "somewhere between": "approximate",
+    "about between": "approximate",
+}
+_AFTER: dict[str, Hedge] = {
+    "or more": "at_least",
+    "or so": "approximate",
+    "+": "at_least",
+    "plus": "at_least",
+    "-plus": "at_least",
+    "or fewer": "at_most",
+    "or less": "at_most",
+    "-odd": "approximate",
+}
+_LONGEST = max(len(k.split()) for k in _BEFORE)
+
+
+def _phrase(toks: list[Token], start: int, stop: int) -> str:
+    return " ".join(t.low for t in toks[start:stop])
+
+
+def hedge(toks: list[Token], mention: Mention) -> tuple[Hedge, int, int]:
+    """The hedge of a mention and the span widened to cover the hedging words: (hedge, start, end)."""
+    found: Hedge = "exact"
+    start, end = mention.start, mention.end
+    for n in range(min(_LONGEST, mention.first), 0, -1):
+        phrase = _phrase(toks, mention.first - n, mention.first)
+        if phrase in _BEFORE:
+            found = _BEFORE[phrase]
+            # "A total of 196" quotes the number; hedging words are part of what the text states
+            start = toks[mention.first - n].start if found != "exact" or phrase == "between" else start
+            break
+    for n in (2, 1):
+        last = mention.last + n
+        if last > len(toks):
+            continue
+        words = toks[mention.last : last]
+        phrase = "".join(t.low for t in words) if words[0].low == "-" else _phrase(toks, mention.last, last)
+        if phrase in _AFTER and (words[0].start - mention.end) <= 1:
+            return (_AFTER[phrase] if found == "exact" else found), start, words[-1].end
+    return found, start, end

@@ -1,0 +1,150 @@
+"""Find number mentions in a sentence: counts, ranges, percentages and multipliers, with their spans."""
+
+from __future__ import annotations
+
+from pipeline.figures.numbers import (
+    _BARE_MULTIPLY,
+    _COMPARATIVE,
+    _MULTIPLY,
+    _PERCENT,
+    Mention,
+    Token,
+    read_number,
+)
+from pipeline.records import Kind, Sense
+
+_RANGE_JOINS = frozenset(("-", "–", "—", "to"))
+_NOT_HALF = frozenset(["first", "second", "latter", "other", "a", "and", "one"])
+_AFTER_BARE = frozenset(["the", "that", "of", "as", "what", "its", "their", "this", "last"])
+
+
+def is_year(tok: Token) -> bool:
+    """A bare four-digit number that reads as a calendar year."""
+    return tok.kind == "num" and tok.text.isdigit() and len(tok.text) == 4 and 1900 <= int(tok.text) <= 2100
+
+
+def _adjacent(toks: list[Token], a: int, b: int, text: str, base: int, spaces: int = 1) -> bool:
+    """Whether tokens ``a`` and ``b`` are separated by at most ``spaces`` spaces and nothing else."""
+    if b >= len(toks):
+        return False
+    gap = text[toks[a].end - base : toks[b].start - base]
+    return len(gap) <= spaces and gap.strip() == ""
+
+
+def _unit(toks: list[Token], j: int, text: str, base: int) -> tuple[Kind, int, Sense | None] | None:
+    """The percent or multiplier unit after a number ending before token ``j``: (kind, index after, sense)."""
+    if not _adjacent(toks, j - 1, j, text, base):
+        return None
+    low = toks[j].low
+    if low == "%":
+        return ("percent", j + 1, None)
+    if low == "-" and _adjacent(toks, j, j + 1, text, base, 0):
+        j, low = j + 1, toks[j + 1].low
+        if low == "fold":
+            return ("ratio", j + 1, "change")
+    if low in _PERCENT:
+        more = (
+            j + 1 if low == "percentage" and j + 1 < len(toks) and toks[j + 1].low.startswith("point") else j
+        )
+        return ("percent", more + 1, "change" if more > j else None)
+    if low == "per" and j + 1 < len(toks) and toks[j + 1].low == "cent":
+        return ("percent", j + 2, None)
+    if low == "fold":
+        return ("ratio", j + 1, "change")
+    if low == "times":
+        after = toks[j + 1].low if j + 1 < len(toks) else "."
+        if after in _COMPARATIVE or toks[j + 1 if j + 1 < len(toks) else j].kind == "punct":
+            return ("ratio", j + 1, "change")
+    return None
+
+
+def _word_ratio(toks: list[Token], i: int) -> Mention | None:
+    """Multipliers written as one word: tripled, fourfold, halved, "double the", "half of"."""
+    tok, low = toks[i], toks[i].low
+    if low in _MULTIPLY:
+        return Mention(
+            i, i + 1, tok.start, tok.end, "ratio", float(_MULTIPLY[low]), sense="change", ratio_word=True
+        )
+    nxt = toks[i + 1].low if i + 1 < len(toks) else ""
+    prev = toks[i - 1].low if i > 0 else ""
+    if low in _BARE_MULTIPLY and (nxt in _AFTER_BARE or prev in ("by", "than")) and prev not in _NOT_HALF:
+        sense: Sense = "share" if low == "half" and nxt == "of" else "change"
+        return Mention(
+            i, i + 1, tok.start, tok.end, "ratio", _BARE_MULTIPLY[low], sense=sense, ratio_word=True
+        )
+    return None
+
+
+def _second(toks: list[Token], j: int, text: str, base: int) -> tuple[int, float, bool] | None:
+    return read_number(toks, j, text, base) if j < len(toks) else None
+
+
+def _mention_at(toks: list[Token], i: int, text: str, base: int) -> tuple[Mention | None, int]:
+    """The mention starting at token ``i`` (or None) and the index to continue from."""
+    word = _word_ratio(toks, i)
+    if word is not None:
+        return word, i + 1
+    read = read_number(toks, i, text, base)
+    if read is None:
+        return None, i + 1
+    j, value, spelled = read
+    if j < len(toks) and toks[j].low == "k" and _adjacent(toks, j - 1, j, text, base, 0):
+        j, value = j + 1, value * 1000
+    unit = _unit(toks, j, text, base) if j < len(toks) else None
+    if unit is not None:
+        kind, after, sense = unit
+        return Mention(
+            i,
+            after,
+            toks[i].start,
+            toks[after - 1].end,
+            kind,
+            value,
+            sense=sense,
+            spelled=spelled,
+            ratio_word=kind == "ratio",
+        ), after
+    if (
+        j + 2 < len(toks) and toks[j].low in ("in", "out") and 0 < value <= 10
+    ):  # "1 in 10", "four out of five"
+        k = j + 2 if toks[j].low == "out" and toks[j + 1].low == "of" else j + 1
+        k = k + 1 if k < len(toks) and toks[k].low == "every" else k
+        den = _second(toks, k, text, base)
+        if den is not None and value < den[1] <= 1000 and not is_year(toks[k]):
+            return Mention(
+                i,
+                den[0],
+                toks[i].start,
+                toks[den[0] - 1].end,
+                "ratio",
+                value / den[1],
+                sense="share",
+                spelled=spelled,
+            ), den[0]
+    prev = toks[i - 1].low if i > 0 else ""
+    link = toks[j].low if j + 1 < len(toks) else ""
+    ranged = (link == "and" and prev == "between") or (link in _RANGE_JOINS and prev != "from")
+    if ranged and not (is_year(toks[i]) and not is_year(toks[j + 1])):
+        hi = _second(toks, j + 1, text, base)
+        if hi is not None and hi[1] > value:
+            end = hi[0]
+            if is_year(toks[i]) and is_year(toks[j + 1]):
+                return None, end  # a span of years is a period, handled with the dates
+            unit = _unit(toks, end, text, base) if end < len(toks) else None
+            ranged_kind: Kind = unit[0] if unit else "count"
+            end = unit[1] if unit else end
+            return Mention(
+                i, end, toks[i].start, toks[end - 1].end, ranged_kind, None, value, hi[1], spelled=spelled
+            ), end
+    return Mention(i, j, toks[i].start, toks[j - 1].end, "count", value, spelled=spelled), j
+
+
+def find(toks: list[Token], text: str, base: int) -> list[Mention]:
+    """Every number mention in a sentence's tokens, in order."""
+    found: list[Mention] = []
+    i = 0
+    while i < len(toks):
+        mention, i = _mention_at(toks, i, text, base)
+        if mention is not None:
+            found.append(mention)
+    return found

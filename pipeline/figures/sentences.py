@@ -1,0 +1,113 @@
+"""Split article text into sentences, keeping character offsets into the original text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Bounded so that one unpunctuated 200 KB blob never becomes one sentence scanned once per number.
+MAX_SENTENCE = 1200
+
+_ABBREVIATIONS = frozenset(
+    [
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "no",
+        "nos",
+        "st",
+        "vs",
+        "etc",
+        "approx",
+        "gen",
+        "lt",
+        "col",
+        "sgt",
+        "corp",
+        "inc",
+        "co",
+        "jr",
+        "sr",
+        "rep",
+        "sen",
+        "gov",
+        "prof",
+        "est",
+        "fig",
+        "vol",
+        "pp",
+        "ph",
+    ]
+)
+_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)|\n\s*")
+_WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?$")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence: its text and where it sits in the input."""
+
+    start: int
+    end: int
+    text: str
+
+
+def _is_abbreviation(text: str, stop: int) -> bool:
+    """Whether the period ending at ``stop`` closes an abbreviation such as "Feb." or "U.S."."""
+    if text[stop - 1] != ".":
+        return False
+    head = text[max(0, stop - 12) : stop - 1]
+    match = _WORD_BEFORE.search(head)
+    if match is None:
+        return False
+    word = match.group(1)
+    return len(word) == 1 or word.lower() in _ABBREVIATIONS
+
+
+def _chunks(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Cut an over-long stretch at whitespace so no piece exceeds MAX_SENTENCE characters."""
+    pieces = []
+    while end - start > MAX_SENTENCE:
+        cut = text.rfind(" ", start + MAX_SENTENCE // 2, start + MAX_SENTENCE)
+        cut = cut if cut > start else start + MAX_SENTENCE
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces
+
+
+def split(text: str) -> list[Sentence]:
+    """The sentences of ``text`` in order; line breaks always end a sentence (headlines, subheads)."""
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for match in _END.finditer(text):
+        stop = match.end()
+        if match.group().startswith((".", "!", "?")):
+            nxt = text[stop : stop + 3].lstrip()
+            if _is_abbreviation(text, match.start() + 1) or (nxt and nxt[0].islower()):
+                continue
+        bounds.append((start, stop))
+        start = stop
+    bounds.append((start, len(text)))
+    sentences = []
+    for lo, hi in bounds:
+        while lo < hi and text[lo].isspace():
+            lo += 1
+        while hi > lo and text[hi - 1].isspace():
+            hi -= 1
+        for a, b in _chunks(text, lo, hi) if hi > lo else []:
+            sentences.append(Sentence(a, b, text[a:b]))
+    return sentences

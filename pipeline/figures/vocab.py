@@ -1,0 +1,68 @@
+"""The topic vocabulary: which words mean which metric and subgroup, read from a TOML file per topic."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Compiled word lists and cue patterns of one topic."""
+
+    name: str
+    terms: re.Pattern[str]
+    people: frozenset[str]
+    not_people: frozenset[str]
+    metric_cues: tuple[tuple[str, re.Pattern[str]], ...]  # (metric, pattern) in order of precedence
+    subgroups: dict[str, str]  # lower-cased word or phrase -> subgroup
+
+    def is_topical(self, sentence: str) -> bool:
+        """Whether the sentence mentions the topic at all."""
+        return self.terms.search(sentence) is not None
+
+    def metric(self, stretch: str) -> str | None:
+        """The first metric whose cue occurs in the stretch of text, if any."""
+        for name, pattern in self.metric_cues:
+            if pattern.search(stretch):
+                return name
+        return None
+
+
+def _words(words: list[str]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternatives})", re.IGNORECASE)
+
+
+def _cues(patterns: list[str]) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in patterns) + ")", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=8)
+def load(topic: str) -> Vocabulary:
+    """Read and compile the vocabulary of a topic (cached; read on first use, not at import)."""
+    if not re.fullmatch(r"[a-z0-9_]+", topic):
+        raise ValueError(f"not a topic name: {topic!r}")
+    source = resources.files("pipeline.figures").joinpath("topics", f"{topic}.toml")
+    data = tomllib.loads(source.read_text(encoding="utf-8"))
+    metrics = data.get("metric", {})
+    # Cumulative and "other" cues are more specific than arrival verbs, so they win.
+    order = [m for m in ("cumulative", "other", "arrivals") if m in metrics]
+    order += [m for m in metrics if m not in order]
+    subgroups = {word.lower(): name for name, words in data.get("subgroup", {}).items() for word in words}
+    vocab = Vocabulary(
+        name=data["topic"]["name"],
+        terms=_words(data["topic"]["terms"]),
+        people=frozenset(w.lower() for w in data["counted"]["people"]),
+        not_people=frozenset(w.lower() for w in data["counted"]["not_people"]),
+        metric_cues=tuple((m, _cues(metrics[m]["cues"])) for m in order),
+        subgroups=subgroups,
+    )
+    log.debug("loaded vocabulary %s: %d people nouns", vocab.name, len(vocab.people))
+    return vocab
