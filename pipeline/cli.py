@@ -82,27 +82,21 @@ def _print_reported_vs_official(settings: Settings) -> None:
 
     with warehouse.connect(settings, read_only=True) as con:
         rows = con.execute(
-            """SELECT year, metric, coalesce(subgroup, 'all'), kind, reported_value, low, high, hedge, official_value,
-                      agreement, outlet FROM reported_vs_official ORDER BY year, metric, subgroup, kind, outlet"""
+            """SELECT year, metric || coalesce('/' || subgroup, ''), kind, reported_value, low, high, hedge,
+                      official_value, agreement, outlet
+               FROM reported_vs_official WHERE year IS NOT NULL
+               ORDER BY year, metric, subgroup NULLS FIRST, kind, outlet"""
         ).fetchall()
     table = Table(title="Reported vs official (Ministry of Unification)")
-    for name in ("year", "metric", "subgroup", "reported", "hedge", "official", "agreement", "outlet"):
-        table.add_column(name)
-    for year, metric, subgroup, kind, value, low, high, hedge, official, agreement, outlet in rows:
+    for name in ("year", "figure", "reported", "hedge", "official", "agreement", "outlet"):
+        table.add_column(name, overflow="fold")
+    for year, figure, kind, value, low, high, hedge, official, agreement, outlet in rows:
         reported = _number(value) if value is not None else f"{_number(low)}–{_number(high)}"
+        stated = _number(official)
         if kind == "ratio":
-            reported, official = f"×{reported}", f"×{official:.2f}" if official is not None else None
+            reported, stated = f"×{reported}", f"×{official:.2f}" if official is not None else ""
         colour = {"agrees": "green", "disagrees": "red"}.get(agreement, "dim")
-        table.add_row(
-            str(year),
-            metric,
-            subgroup,
-            reported,
-            hedge,
-            _number(official) if kind != "ratio" else official,
-            f"[{colour}]{agreement}[/]",
-            outlet or "",
-        )
+        table.add_row(str(year), figure, reported, hedge, stated, f"[{colour}]{agreement}[/]", outlet or "")
     console.print(table)
 
 

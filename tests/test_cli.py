@@ -1,0 +1,62 @@
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+
+SEED = (
+    "Official South Korean data indicated that the total number of registered defectors from North Korea was around 800"
+    " in 2023 – almost three times the 278 reported in 2022."
+)
+
+
+def test_figures_prints_the_seed_sentence_as_json_lines() -> None:
+    result = CliRunner().invoke(main, ["figures", "--published", "2024-02-05"], input=SEED)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [(r["kind"], r["value"], r["hedge"], r["metric"], r["sense"], r["year"]) for r in rows] == [
+        ("count", 800, "approximate", "arrivals", None, 2023),
+        ("ratio", 3, "approximate", "arrivals", "change", 2023),
+        ("count", 278, "exact", "arrivals", None, 2022),
+    ]
+    assert all(SEED[r["start"] : r["end"]] == r["text"] and r["sentence"] == SEED for r in rows)
+
+
+def test_run_without_feeds_says_where_it_looked(tmp_path: Path) -> None:
+    empty = tmp_path / "feeds.toml"
+    empty.write_text("")
+    result = CliRunner().invoke(main, ["run"], env={"NEWSFIGURES_FEEDS_FILE": str(empty)})
+    assert result.exit_code != 0
+    assert "no feeds configured" in result.output and str(empty) in result.output
+
+
+@pytest.fixture
+def lake_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "NEWSFIGURES_CATALOG": f"sqlite:{tmp_path}/catalog.sqlite",
+        "NEWSFIGURES_DATA_PATH": f"{tmp_path}/data/",
+        "NEWSFIGURES_ARCHIVE_DIR": f"{tmp_path}/archive",
+        "COLUMNS": "160",
+    }
+
+
+def test_demo_ends_with_reported_against_official(lake_env: dict[str, str]) -> None:
+    result = CliRunner().invoke(main, ["demo", "--port", "0"], env=lake_env)
+    assert result.exit_code == 0, result.output
+    assert "Reported vs official" in result.output
+    lines = result.output.splitlines()
+    seed_2023 = [line for line in lines if "│ 2023" in line and "│ 800" in line]
+    assert seed_2023 and "196" in seed_2023[0] and "disagrees" in seed_2023[0]
+    assert "Safe Retirement Reports" in seed_2023[0]
+    seed_2022 = [line for line in lines if "│ 2022" in line and "│ 278" in line]
+    assert seed_2022 and "67" in seed_2022[0] and "disagrees" in seed_2022[0]
+    assert any("│ 2023" in line and "│ 196 " in line and "agrees" in line for line in lines)
+
+
+def test_migrate_reports_what_it_applied_then_nothing(lake_env: dict[str, str]) -> None:
+    first = CliRunner().invoke(main, ["migrate"], env=lake_env)
+    second = CliRunner().invoke(main, ["migrate"], env=lake_env)
+    assert first.exit_code == 0 and "001_core_tables" in first.output
+    assert "nothing (up to date)" in second.output
