@@ -40,9 +40,7 @@ def run(feeds: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.option(
-    "--port", default=DEMO_PORT, show_default=True, help="Port for the demo site (0: any free port)."
-)
+@click.option("--port", default=DEMO_PORT, show_default=True, help="Port for the demo site (0: any free port).")
 def demo(port: int) -> None:
     """Serve the bundled demo news site locally, run a pass against it, print reported vs official."""
     from pipeline.demo.server import SITE, demo_feeds, serve
@@ -109,9 +107,7 @@ def _number(value: Any) -> str:
 
 
 @main.command(name="figures")
-@click.option(
-    "--published", type=click.DateTime(formats=["%Y-%m-%d"]), help="Publication date, for 'last year'."
-)
+@click.option("--published", type=click.DateTime(formats=["%Y-%m-%d"]), help="Publication date, for 'last year'.")
 @click.option(
     "--file",
     "path",

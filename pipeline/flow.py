@@ -50,9 +50,7 @@ def start_run(settings: Settings, *, trigger: str, run_id: str | None = None) ->
     return run_id
 
 
-def finish_run(
-    settings: Settings, run_id: str, *, status: str, counts: Mapping[str, Mapping[str, int]]
-) -> None:
+def finish_run(settings: Settings, run_id: str, *, status: str, counts: Mapping[str, Mapping[str, int]]) -> None:
     """Mark a run finished with its per-stage counts."""
     with warehouse.connect(settings) as con, warehouse.transaction(con):
         warehouse.execute(
@@ -212,9 +210,7 @@ def _figure_key(row: pd.Series) -> str:
 
 def _quarantine(con: Any, rows: pd.DataFrame) -> None:
     if len(rows):
-        warehouse.merge(
-            con, "quarantine", rows, ["table_name", "row_key", "check_name", "column_name"], update=False
-        )
+        warehouse.merge(con, "quarantine", rows, ["table_name", "row_key", "check_name", "column_name"], update=False)
 
 
 def _validators(con: Any) -> dict[str, feeds.Validators]:
@@ -232,9 +228,7 @@ def _known_urls(con: Any, urls: Sequence[str]) -> set[str]:
     try:
         return {
             u
-            for (u,) in con.execute(
-                "SELECT url FROM entries WHERE url IN (SELECT url FROM candidate_urls)"
-            ).fetchall()
+            for (u,) in con.execute("SELECT url FROM entries WHERE url IN (SELECT url FROM candidate_urls)").fetchall()
         }
     finally:
         con.unregister("candidate_urls")

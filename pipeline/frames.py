@@ -1,8 +1,9 @@
-"""Records to warehouse-shaped frames: one function per table, columns in the table's order."""
+"""Records to warehouse-shaped frames: a record's fields, renamed to the table's columns, plus run bookkeeping."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
@@ -10,49 +11,31 @@ import pandas as pd
 
 from pipeline import figures
 from pipeline.feeds import PollResult
-from pipeline.records import Article, Page
+from pipeline.records import Article, Entry, FeedPoll, Figure, Page
 
-ENTRY_COLUMNS = [
-    "url",
-    "feed",
-    "topic",
-    "guid",
-    "title",
-    "published_at",
-    "summary",
-    "first_seen_at",
-    "run_id",
-]
-POLL_COLUMNS = [
-    "run_id", "feed", "url", "polled_at", "outcome", "status_code", "etag", "last_modified", "body_sha256",
-    "entries_seen", "entries_new", "error", "elapsed_ms",
-]  # fmt: skip
-PAGE_COLUMNS = [
-    "url", "final_url", "fetched_at", "status_code", "content_type", "body_sha256", "size_bytes", "error", "attempts",
-    "run_id",
-]  # fmt: skip
-ARTICLE_COLUMNS = [
-    "url", "body_sha256", "status", "reason", "title", "author", "published_at", "published_source", "site_name",
-    "language", "canonical_url", "text", "extraction_method", "extracted_at", "run_id", "figures_version",
-]  # fmt: skip
+# record field -> table column, where they differ
+POLL_RENAMES = {"status": "status_code"}
+ENTRY_RENAMES = {"published": "published_at"}
+PAGE_RENAMES = {"status": "status_code", "size": "size_bytes"}
+ARTICLE_RENAMES = {"published": "published_at"}
+FIGURE_RENAMES = {"start": "span_start", "end": "span_end", "text": "span_text"}
 
 
-def _frame(records: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame.from_records(records, columns=columns)
+def _columns(record: type, renames: Mapping[str, str], extra: Iterable[str], drop: Iterable[str] = ()) -> list[str]:
+    return [renames.get(f.name, f.name) for f in fields(record) if f.name not in set(drop)] + list(extra)
+
+
+def _row(record: Any, renames: Mapping[str, str], **extra: Any) -> dict[str, Any]:
+    return {renames.get(k, k): v for k, v in asdict(record).items()} | extra
 
 
 def poll_rows(results: Sequence[PollResult], known: set[str], run_id: str) -> pd.DataFrame:
     """One feed_polls row per feed polled, counting the entries the warehouse had not seen."""
-    rows = []
-    for poll, found, _ in results:
-        new = len({e.url for e in found} - known)
-        rows.append({
-            "run_id": run_id, "feed": poll.feed, "url": poll.url, "polled_at": poll.polled_at, "outcome": poll.outcome,
-            "status_code": poll.status, "etag": poll.etag, "last_modified": poll.last_modified,
-            "body_sha256": poll.body_sha256, "entries_seen": poll.entries_seen, "entries_new": new,
-            "error": poll.error, "elapsed_ms": poll.elapsed_ms,
-        })  # fmt: skip
-    return _frame(rows, POLL_COLUMNS)
+    rows = [
+        _row(poll, POLL_RENAMES, entries_new=len({e.url for e in found} - known), run_id=run_id)
+        for poll, found, _ in results
+    ]
+    return pd.DataFrame(rows, columns=_columns(FeedPoll, POLL_RENAMES, ["run_id"]))
 
 
 def entry_rows(results: Sequence[PollResult], known: set[str], run_id: str, at: datetime) -> pd.DataFrame:
@@ -60,79 +43,41 @@ def entry_rows(results: Sequence[PollResult], known: set[str], run_id: str, at: 
     rows: dict[str, dict[str, Any]] = {}
     for _, found, _ in results:
         for e in found:
-            if e.url in known or e.url in rows:
-                continue
-            rows[e.url] = {
-                "url": e.url, "feed": e.feed, "topic": e.topic, "guid": e.guid, "title": e.title,
-                "published_at": e.published, "summary": e.summary, "first_seen_at": at, "run_id": run_id,
-            }  # fmt: skip
-    return _frame(list(rows.values()), ENTRY_COLUMNS)
+            if e.url not in known and e.url not in rows:
+                rows[e.url] = _row(e, ENTRY_RENAMES, first_seen_at=at, run_id=run_id)
+    columns = _columns(Entry, ENTRY_RENAMES, ["first_seen_at", "run_id"])
+    return pd.DataFrame(list(rows.values()), columns=columns)
 
 
 def page_rows(found: Sequence[Page], attempts: Mapping[str, int], run_id: str) -> pd.DataFrame:
     """One pages row per fetch, counting attempts."""
-    rows = [
-        {
-            "url": p.url,
-            "final_url": p.final_url,
-            "fetched_at": p.fetched_at,
-            "status_code": p.status,
-            "content_type": p.content_type,
-            "body_sha256": p.body_sha256,
-            "size_bytes": p.size,
-            "error": p.error,
-            "attempts": attempts.get(p.url, 0) + 1,
-            "run_id": run_id,
-        }  # fmt: skip
-        for p in found
-    ]
-    return _frame(rows, PAGE_COLUMNS)
+    rows = [_row(p, PAGE_RENAMES, attempts=attempts.get(p.url, 0) + 1, run_id=run_id) for p in found]
+    return pd.DataFrame(rows, columns=_columns(Page, PAGE_RENAMES, ["attempts", "run_id"]))
 
 
 def article_rows(found: Sequence[Article], run_id: str, at: datetime) -> pd.DataFrame:
-    """One articles row per extraction; ``figures_version`` reset so the new text is read again."""
-    rows = [
-        {
-            "url": a.url,
-            "body_sha256": a.body_sha256,
-            "status": a.status,
-            "reason": a.reason,
-            "title": a.title,
-            "author": a.author,
-            "published_at": a.published,
-            "published_source": a.published_source,
-            "site_name": a.site_name,
-            "language": a.language,
-            "canonical_url": a.canonical_url,
-            "text": a.text,
-            "extraction_method": a.extraction_method,
-            "extracted_at": at,
-            "run_id": run_id,
-            "figures_version": None,
-        }  # fmt: skip
-        for a in found
-    ]
-    return _frame(rows, ARTICLE_COLUMNS)
+    """One articles row per extraction; ``figures_version`` reset so that new text is read again."""
+    extra = {"extracted_at": at, "run_id": run_id, "figures_version": None}
+    rows = [_row(a, ARTICLE_RENAMES, **extra) for a in found]
+    return pd.DataFrame(rows, columns=_columns(Article, ARTICLE_RENAMES, extra))
 
 
-def figure_rows(
-    articles: Sequence[tuple[str, str, datetime | None, str]], run_id: str, at: datetime
-) -> pd.DataFrame:
+def figure_rows(articles: Sequence[tuple[str, str, datetime | None, str]], run_id: str, at: datetime) -> pd.DataFrame:
     """Every figure of every article, with the article's text and date beside it for the checks."""
     rows = []
     for url, text, published, topic in articles:
         day = published.date() if published is not None else None
-        for number, f in enumerate(figures.extract(text, published=day, topic=topic), start=1):
-            rows.append({
-                "article_url": url, "figure_no": number, "kind": f.kind, "value": f.value, "low": f.low,
-                "high": f.high, "hedge": f.hedge, "metric": f.metric, "sense": f.sense, "subgroup": f.subgroup,
-                "year": f.year, "period": f.period, "span_start": f.start, "span_end": f.end, "span_text": f.text,
-                "sentence": f.sentence, "topic": topic, "extractor_version": f.extractor_version, "loaded_at": at,
-                "run_id": run_id, "article_text": text, "article_published_at": published,
-            })  # fmt: skip
-    columns = [
-        "article_url", "figure_no", "kind", "value", "low", "high", "hedge", "metric", "sense", "subgroup", "year",
-        "period", "span_start", "span_end", "span_text", "sentence", "topic", "extractor_version", "loaded_at",
-        "run_id", "article_text", "article_published_at",
-    ]  # fmt: skip
-    return _frame(rows, columns)
+        for number, figure in enumerate(figures.extract(text, published=day, topic=topic), start=1):
+            row = _row(figure, FIGURE_RENAMES, article_url=url, figure_no=number, topic=topic, loaded_at=at)
+            del row["notes"]
+            rows.append(row | {"run_id": run_id, "article_text": text, "article_published_at": published})
+    extra = [
+        "article_url",
+        "figure_no",
+        "topic",
+        "loaded_at",
+        "run_id",
+        "article_text",
+        "article_published_at",
+    ]
+    return pd.DataFrame(rows, columns=_columns(Figure, FIGURE_RENAMES, extra, drop=["notes"]))

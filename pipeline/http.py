@@ -54,7 +54,9 @@ async def get(
         async with http.stream("GET", url, headers=dict(headers or {})) as response:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:
-                raise FetchError(url, f"body of {declared} bytes exceeds the {max_bytes} byte limit", response.status_code)
+                raise FetchError(
+                    url, f"body of {declared} bytes exceeds the {max_bytes} byte limit", response.status_code
+                )
             chunks: list[bytes] = []
             size = 0
             async for chunk in response.aiter_bytes():

@@ -111,9 +111,7 @@ def _describe(
     rows: dict[tuple[Any, str], dict[str, Any]] = {}
     for case in located.to_dict("records"):
         check, column = str(case["check"]), case.get("column")
-        if (
-            check in WIDE_CHECKS
-        ):  # wide checks report every column of the row; keep the one the check is about
+        if check in WIDE_CHECKS:  # wide checks report every column of the row; keep the one the check is about
             column, reason = WIDE_CHECKS[check]
             bad = work.at[case["index"], column] if column in work.columns else None
         else:

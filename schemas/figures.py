@@ -91,7 +91,12 @@ FIGURES = pa.DataFrameSchema(
         wide("range_ordered", "low", "range low bound is above its high bound", _range_ordered),
         wide("count_in_range", "value", "count outside the plausible range for its metric", _count_in_range),
         wide("share_in_range", "value", "negative number, or a share above 100 percent", _share_in_range),
-        wide("sense_matches_kind", "sense", "counts have no sense; ratios and percents need one", _sense_matches_kind),
+        wide(
+            "sense_matches_kind",
+            "sense",
+            "counts have no sense; ratios and percents need one",
+            _sense_matches_kind,
+        ),
         wide(
             "year_not_after_publication",
             "year",

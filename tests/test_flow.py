@@ -29,7 +29,9 @@ def counts(settings: Settings) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def demo_pass(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, dict[str, int], dict[str, int]]]:
+def demo_pass(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Settings, dict[str, int], dict[str, int]]]:
     """The demo site ingested twice into one lake: counts after each pass."""
     tmp = tmp_path_factory.mktemp("demo")
     with serve(SITE) as base:
@@ -41,7 +43,9 @@ def demo_pass(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settin
     yield settings, first, second
 
 
-def test_the_demo_site_lands_in_the_warehouse(demo_pass: tuple[Settings, dict[str, int], dict[str, int]]) -> None:
+def test_the_demo_site_lands_in_the_warehouse(
+    demo_pass: tuple[Settings, dict[str, int], dict[str, int]],
+) -> None:
     settings, first, _ = demo_pass
     articles = sum(1 for p in SITE.rglob("*.html") if b"<article" in p.read_bytes())
     assert first["entries"] == first["pages"] == first["articles"] == articles
@@ -62,7 +66,11 @@ def test_the_seed_claim_is_held_as_reported_and_disagrees(
                FROM reported_vs_official WHERE sentence LIKE '%around 800 in 2023%' ORDER BY span_text"""
         ).fetchall()
     by_year = {(r[0], r[1]): r for r in rows}
-    count_2023, ratio, count_2022 = by_year[(2023, "count")], by_year[(2023, "ratio")], by_year[(2022, "count")]
+    count_2023, ratio, count_2022 = (
+        by_year[(2023, "count")],
+        by_year[(2023, "ratio")],
+        by_year[(2022, "count")],
+    )
     assert count_2023[2:6] == (800, "approximate", 196, "disagrees")
     assert count_2022[2:6] == (278, "exact", 67, "disagrees")
     assert ratio[2] == 3 and ratio[3] == "approximate" and ratio[5] == "agrees"  # 196/67 = 2.93: the ratio holds
@@ -81,7 +89,9 @@ def test_accurate_wire_reports_agree(demo_pass: tuple[Settings, dict[str, int], 
     assert {(2022, 67), (2023, 196), (2024, 236), (2025, 224)} <= set(agreeing)
 
 
-def test_a_second_pass_adds_nothing_but_logs(demo_pass: tuple[Settings, dict[str, int], dict[str, int]]) -> None:
+def test_a_second_pass_adds_nothing_but_logs(
+    demo_pass: tuple[Settings, dict[str, int], dict[str, int]],
+) -> None:
     settings, first, second = demo_pass
     assert {t: second[t] for t in TABLES} == {t: first[t] for t in TABLES}
     assert second["runs"] == first["runs"] + 1
@@ -121,13 +131,19 @@ def test_bad_input_is_recorded_with_its_reason_and_the_run_goes_on(server: Local
     server.route("/down.xml", status=503)
     server.route(
         "/rss.xml",
-        body=rss(server, [(p, "Thu, 18 Jan 2024 09:00:00 GMT") for p in ("/good.html", "/broken.html", "/login.html")]),
+        body=rss(
+            server,
+            [(p, "Thu, 18 Jan 2024 09:00:00 GMT") for p in ("/good.html", "/broken.html", "/login.html")],
+        ),
         headers={"content-type": "application/rss+xml"},
     )
-    feeds = (Feed("wire", server.url("/rss.xml"), "defection"), Feed("down", server.url("/down.xml"), "defection"))
+    feeds = (
+        Feed("wire", server.url("/rss.xml"), "defection"),
+        Feed("down", server.url("/down.xml"), "defection"),
+    )
     settings = lake_settings(tmp_path, feeds)
 
-    run_id, stages = flow.run(settings, trigger="test")
+    _, stages = flow.run(settings, trigger="test")
 
     assert stages["poll_feeds"]["errors"] == 1 and stages["poll_feeds"]["entries_new"] == 3
     with warehouse.connect(settings, read_only=True) as con:
@@ -147,7 +163,9 @@ def test_a_figure_that_cannot_be_right_is_quarantined_and_the_rest_loads(server:
     server.route("/a.html", body=ARTICLE.format(title="Arrivals", sentence=sentence).encode(), headers=html)
     # the feed dates the story to 2022: a figure for 2023 cannot have been reported then
     server.route(
-        "/rss.xml", body=rss(server, [("/a.html", "Mon, 05 Dec 2022 09:00:00 GMT")]), headers={"content-type": "text/xml"}
+        "/rss.xml",
+        body=rss(server, [("/a.html", "Mon, 05 Dec 2022 09:00:00 GMT")]),
+        headers={"content-type": "text/xml"},
     )
     settings = lake_settings(tmp_path, (Feed("wire", server.url("/rss.xml"), "defection"),))
 

@@ -10,7 +10,11 @@ def test_environment_overrides_defaults(tmp_path: Path) -> None:
     feeds = tmp_path / "feeds.toml"
     feeds.write_text('[[feeds]]\nname = "a"\nurl = "https://example.org/rss"\ntopic = "defection"\n')
     settings = Settings.from_env(
-        {"NEWSFIGURES_FEEDS_FILE": str(feeds), "NEWSFIGURES_READ_TIMEOUT": "2.5", "NEWSFIGURES_MAX_REDIRECTS": "2"}
+        {
+            "NEWSFIGURES_FEEDS_FILE": str(feeds),
+            "NEWSFIGURES_READ_TIMEOUT": "2.5",
+            "NEWSFIGURES_MAX_REDIRECTS": "2",
+        }
     )
     assert settings.read_timeout == 2.5
     assert settings.max_redirects == 2
