@@ -115,10 +115,21 @@ def _number(value: Any) -> str:
     default="-",
     help="Article text (default stdin).",
 )
-def figures_command(published: Any, path: Any) -> None:
+@click.option(
+    "--evaluate",
+    "labelled",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Score the extractor on a labelled JSON Lines set instead: F1, per-field accuracy, the misses.",
+)
+def figures_command(published: Any, path: Any, labelled: str | None) -> None:
     """Print the figures an article text states, as JSON Lines in order of appearance."""
     from pipeline import figures
 
+    if labelled is not None:
+        from pipeline.figures import evaluate
+
+        sys.stdout.write(evaluate.report(evaluate.score(evaluate.load(labelled))) + "\n")
+        return
     day: date | None = published.date() if published else None
     for figure in figures.extract(path.read(), published=day):
         sys.stdout.write(json.dumps(figures.to_json(figure), ensure_ascii=False) + "\n")

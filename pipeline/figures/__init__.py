@@ -5,16 +5,16 @@ from __future__ import annotations
 import datetime
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from pipeline.figures import classify, hedges, mentions, sentences, timeref
-from pipeline.figures.numbers import Mention, tokenize
+from pipeline.figures import anchor, classify, hedges, mentions, sentences, timeref
+from pipeline.figures.numbers import Mention, Token, tokenize
 from pipeline.figures.vocab import Vocabulary, load
 from pipeline.records import Figure
 
 log = logging.getLogger(__name__)
 
-EXTRACTOR_VERSION = "figures-0.1.0"
+EXTRACTOR_VERSION = "figures-0.2.0"
 CONTRACT_FIELDS = (
     "kind",
     "value",
@@ -32,9 +32,16 @@ CONTRACT_FIELDS = (
     "sentence",
     "extractor_version",
 )
-_IGNORED_TIMES = frozenset(("since", "paren"))
-_JOINED = re.compile(r"\s*(?:and|or|,)\s*")
-_BASE = re.compile(r"\b(?:as|than|from|over|compared with|compared to)(?: in)?\s*$", re.I)
+_NUMBERISH = re.compile(
+    r"[0-9]|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
+    r"thousand|million|dozen|single|twice|thrice|double|tripl|quadrupl|half|halv|\w+fold)",
+    re.I,
+)
+_EXCERPT = 500
+_CLAUSE_END = re.compile(r"[,;(—]")
+_LISTED = re.compile(r"\s*(?:,|and|, and)\s*")
+_SAME_GROUP = re.compile(r"(?:accounting for|making up|representing|or|from|versus|compared with|against)\s*$", re.I)
 
 __all__ = ["CONTRACT_FIELDS", "EXTRACTOR_VERSION", "extract", "to_json"]
 
@@ -49,45 +56,31 @@ class _Found:
     hedge: str
 
 
-def _pick_time(
-    text: str,
-    found: list[_Found],
-    k: int,
-    times: list[timeref.When],
-    change: bool,
-    context: timeref.When | None,
-) -> timeref.When | None:
-    """The time a figure refers to: the first after it in its clause, else the nearest before, else the
-    article's latest year, else any after.
-
-    A change refers to its later year, so for changes the base year ("as many as in 2022") is skipped.
-    """
-    usable = [w for w in times if w.kind not in _IGNORED_TIMES and not (change and w.kind == "prev")]
-    if change:
-        usable = [w for w in usable if not _BASE.search(text[max(0, w.start - 12) : w.start])]
-    limit = found[k + 1].start if k + 1 < len(found) else None
-    after = [w for w in usable if w.start >= found[k].end and (limit is None or w.end <= limit)]
-    if after and not any(c in text[found[k].end : after[0].start] for c in ",;(—"):
-        if len(after) > 1 and _JOINED.fullmatch(text[after[0].end : after[1].start]):
-            return timeref.When(
-                after[0].start, after[1].end, "years", None
-            )  # "in 2010 and 2011": spans years
-        return after[0]
-    before = [w for w in usable if w.end <= found[k].start]
-    if before:
-        return before[-1]
-    if context is not None:
-        return context
-    later = [w for w in usable if w.start >= found[k].end]
-    return later[0] if later else None
-
-
-def _respectively(sentence: str, found: list[_Found], times: list[timeref.When]) -> list[timeref.When] | None:
-    """For "X and Y in 2020 and 2021, respectively": the time of each figure, in order."""
-    points = [w for w in times if w.kind not in _IGNORED_TIMES and w.start > found[0].end]
-    if "respectively" not in sentence.lower() or len(points) != len(found) or len(found) < 2:
-        return None
-    return points
+def _found(
+    toks: list[Token], sent: sentences.Sentence, vocab: Vocabulary, topical: bool, times: list[timeref.When]
+) -> list[_Found]:
+    """The mentions of a sentence that are figures, with their hedges; spoken years are not figures."""
+    spoken = [(w.start, w.end) for w in times if w.kind == "spoken"]
+    fragment = sentences.fragment_end(sent.text)
+    found: list[_Found] = []
+    candidates = mentions.find(toks, sent.text, sent.start)
+    if not topical and any(classify.is_figure(toks, m, sent.text, vocab, False) for m in candidates):
+        topical = True  # "Of the 43, 38 were women": one sure figure makes the sentence about the topic
+    for m in candidates:
+        if any(a <= m.start < b for a, b in spoken):
+            continue
+        # "Sixty-three. That is how many defectors arrived": a number standing alone, explained by what follows
+        alone = (
+            fragment is not None
+            and m.first == 0
+            and m.end - sent.start == fragment
+            and (m.spelled or (m.value or 0) >= 10)
+            and vocab.is_topical(sent.text)
+        )
+        if alone or classify.is_figure(toks, m, sent.text, vocab, topical):
+            hedge, start, end = hedges.hedge(toks, m)
+            found.append(_Found(m, start, end, hedge))
+    return found
 
 
 def _figures_of(
@@ -99,28 +92,26 @@ def _figures_of(
     topical: bool,
 ) -> tuple[list[Figure], timeref.When | None]:
     """The figures of one sentence, and the time context it leaves for the next sentence."""
+    if not _NUMBERISH.search(sent.text):  # most sentences state no number: only their years matter, as context
+        latest = max([*timeref.years(sent.text, published), context.year if context and context.year else 0])
+        return [], (timeref.When(sent.start, sent.start, "context", latest) if latest else None)
     toks = tokenize(sent.text, sent.start)
-    found = []
-    for m in mentions.find(toks, sent.text, sent.start):
-        if classify.is_figure(toks, m, sent.text, vocab, topical):
-            hedge, start, end = hedges.hedge(toks, m)
-            found.append(_Found(m, start, end, hedge))
+    all_times = timeref.find(sent.text, sent.start, published, context.year if context else None)
+    found = _found(toks, sent, vocab, topical, all_times)
     spans = [(f.mention.start, f.mention.end) for f in found]
-    times = [
-        w
-        for w in timeref.find(sent.text, sent.start, published)
-        if not any(a <= w.start < b for a, b in spans)
-    ]
-    paired = _respectively(sent.text, found, times) if found else None
+    times = [w for w in all_times if not any(a <= w.start < b for a, b in spans)]
+    spans = [(f.start, f.end) for f in found]
+    paired = anchor.respectively(sent.text, spans, times)
     figures = []
     for k, f in enumerate(found):
         m = f.mention
         sense = classify.sense(toks, m)
-        when = paired[k] if paired else _pick_time(text, found, k, times, sense == "change", context)
+        when = paired[k] if paired else anchor.pick(text, spans, k, times, sense == "change", context)
         lo = found[k - 1].end if k else sent.start
         hi = found[k + 1].start if k + 1 < len(found) else sent.end
-        stretch = text[lo:hi]
-        metric = classify.metric(stretch, sent.text, m, vocab)
+        # the figure's own clause: a cue after the next comma ("..., bringing the total to") is the next figure's
+        cut = _CLAUSE_END.search(text, f.end, hi)
+        metric = classify.metric(text[lo : cut.start() if cut else hi], text[m.end : sent.end], sent.text, m, vocab)
         figures.append(
             Figure(
                 kind=m.kind,
@@ -130,7 +121,7 @@ def _figures_of(
                 hedge=f.hedge,  # type: ignore[arg-type]
                 metric=metric,
                 sense=sense,
-                subgroup=classify.subgroup(toks, m, vocab, text[lo : m.start]),
+                subgroup=classify.subgroup(toks, m, vocab, text[lo : m.start], text[m.end : sent.end]),
                 year=when.year if when else None,
                 period=when.period if when and metric != "cumulative" else None,
                 start=f.start,
@@ -140,19 +131,47 @@ def _figures_of(
                 extractor_version=EXTRACTOR_VERSION,
             )
         )
-    # The article's latest year carries over (year only): wire copy leads with it, then digresses to the past.
-    years = [w.year for w in times if w.kind not in _IGNORED_TIMES and w.year is not None]
+    figures = _inherit(text, figures)
+    return figures, _context(times, context, sent.start)
+
+
+def _context(times: list[timeref.When], context: timeref.When | None, at: int) -> timeref.When | None:
+    """The article's latest year carries over (year only): wire copy leads with it, then digresses to the past."""
+    years = [w.year for w in times if w.kind not in anchor.IGNORED and w.year is not None]
     latest = max([*years, context.year if context and context.year else 0])
-    return figures, (timeref.When(sent.start, sent.start, "context", latest) if latest else None)
+    return timeref.When(at, at, "context", latest) if latest else None
+
+
+def _inherit(text: str, figures: list[Figure]) -> list[Figure]:
+    """Shares and changes listed after another take its sense and subgroup: "rose 20 percent, 18 percent and 5
+    percent"; "164 were women, or 83.7 percent"; "fell to 51 percent in 2021 from 72 percent"."""
+    out: list[Figure] = []
+    for fig in figures:
+        prev = out[-1] if out else None
+        if prev is None or fig.kind == "count":
+            out.append(fig)
+            continue
+        between = text[prev.end : fig.start]
+        if fig.sense == "share" and prev.kind == fig.kind and prev.sense == "change" and _LISTED.fullmatch(between):
+            fig = replace(fig, sense="change")
+        grouped = [f.subgroup for f in out if f.subgroup is not None]
+        if fig.sense == "share" and fig.subgroup is None and grouped and _SAME_GROUP.search(between):
+            fig = replace(fig, subgroup=grouped[-1])
+        out.append(fig)
+    return out
 
 
 def extract(text: str, *, published: datetime.date | None = None, topic: str = "defection") -> list[Figure]:
     """The figures ``text`` states, in order; ``published`` resolves "last year" and the like."""
     vocab = load(topic)
+    if len(text) > _EXCERPT and not vocab.is_topical(text):
+        # an article that never names the topic states none of its figures ("300 workers were laid off"); a short
+        # excerpt ("Of them, 164 were women") is taken as the caller gives it
+        return []
     figures: list[Figure] = []
     context: timeref.When | None = None
     before = False
-    for sent in sentences.split(text):
+    for sent in sentences.split(text, join_fragments=True):
         now = vocab.is_topical(sent.text)
         found, context = _figures_of(text, sent, vocab, published, context, now or before)
         figures.extend(found)

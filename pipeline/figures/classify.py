@@ -10,130 +10,26 @@ from pipeline.figures.timeref import MONTHS
 from pipeline.figures.vocab import Vocabulary
 from pipeline.records import Sense
 
-_TIME_UNITS = frozenset(
-    [
-        "year",
-        "years",
-        "yr",
-        "yrs",
-        "month",
-        "months",
-        "week",
-        "weeks",
-        "day",
-        "days",
-        "hour",
-        "hours",
-        "minute",
-        "minutes",
-        "second",
-        "seconds",
-        "decade",
-        "decades",
-        "century",
-        "centuries",
-        "old",
-    ]
+
+def _words(text: str) -> frozenset[str]:
+    """A word list written as one string."""
+    return frozenset(text.split())
+
+
+_TIME_UNITS = _words(
+    "year years yr yrs month months week weeks day days hour hours minute minutes second seconds decade "
+    "decades century centuries old"
 )
 _MONTH_WORDS = frozenset([m for m in MONTHS] + [m[:3] for m in MONTHS] + ["sept"])
 _AGE = frozenset(("aged", "age", "ages", "ageing"))
-_DATE_PREPS = frozenset(
-    [
-        "in",
-        "since",
-        "of",
-        "by",
-        "from",
-        "to",
-        "until",
-        "till",
-        "during",
-        "before",
-        "after",
-        "year",
-        "end",
-        "early",
-        "late",
-        "mid",
-    ]
-)
+_DATE_PREPS = _words("in since of by from to until till during before after year end early late mid")
 _CURRENCY = frozenset(["$", "₩", "£", "€", "¥", "us$"])
 # Capitalised words that may precede a figure; any other one makes "Subheading 1" a name, not a figure.
-_LEADERS = frozenset(
-    [
-        "in",
-        "of",
-        "about",
-        "around",
-        "some",
-        "nearly",
-        "almost",
-        "only",
-        "just",
-        "over",
-        "more",
-        "fewer",
-        "less",
-        "a",
-        "an",
-        "the",
-        "and",
-        "but",
-        "with",
-        "total",
-        "than",
-        "to",
-        "from",
-        "by",
-        "while",
-        "another",
-        "all",
-        "those",
-        "these",
-        "among",
-        "approximately",
-        "roughly",
-        "estimated",
-        "up",
-        "down",
-        "at",
-        "as",
-        "when",
-        "since",
-        "after",
-        "before",
-        "for",
-        "during",
-        "until",
-        "exactly",
-        "at",
-        "least",
-        "still",
-        "yet",
-        "so",
-        "then",
-        "including",
-        "last",
-        "this",
-        "that",
-        "there",
-        "women",
-        "men",
-        "between",
-        "fewer",
-        "under",
-        "below",
-        "above",
-        "up",
-        "nearly",
-        "almost",
-        "roughly",
-        "well",
-        "just",
-        "exceeding",
-        "topped",
-        "surpassed",
-    ]
+_LEADERS = _words(
+    "in of about around some nearly almost only just over more fewer less a an the and but with total "
+    "than to from by while another all those these among approximately roughly estimated up down at as "
+    "when since after before for during until exactly least still yet so then including last this that "
+    "there women men between under below above well exceeding topped surpassed"
 )
 _STOP = frozenset(("and", "but", "while", "whereas", "including", "compared", "versus", "or"))
 _CHANGE = (
@@ -143,10 +39,11 @@ _CHANGE = (
     r"growth|cut"
 )
 _CHANGE_BEFORE = re.compile(_CHANGE + r")\b", re.I)
-_CHANGE_AFTER = re.compile(
-    _CHANGE + r"|higher|lower|more|fewer|less|on-year|year-on-year|from|compared|over)\b", re.I
+_CHANGE_AFTER = re.compile(_CHANGE + r"|higher|lower|more|fewer|less|on-year|year-on-year|from|compared|over)\b", re.I)
+_NUMBER_OF = re.compile(
+    r"\b(?:number|arrivals|defections?|departures) (?:of|by|among) ((?:[a-z-]+ ){0,2}[a-z-]+)", re.I
 )
-_NUMBER_OF = re.compile(r"\bnumber of ((?:[a-z-]+ ){0,2}[a-z-]+)", re.I)
+_CLOCK = frozenset(("a", "p", "am", "pm", "o'clock"))
 _VERBS_BEFORE_WORDS = frozenset(["numbered", "totaled", "totalled", "reached", "stood", "was", "were"])
 
 
@@ -165,10 +62,7 @@ def _people_after(toks: list[Token], m: Mention, vocab: Vocabulary, reach: int =
         if t.kind == "punct" and t.text != "-":
             break
         words.append(t.low)
-    for n in range(len(words)):
-        if words[n] in vocab.people or " ".join(words[n : n + 2]) in vocab.people:
-            return True
-    return False
+    return any(words[n] in vocab.people or " ".join(words[n : n + 2]) in vocab.people for n in range(len(words)))
 
 
 def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, topical: bool) -> bool:
@@ -184,13 +78,12 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
     nxt_i = m.last + 1 if m.last < len(toks) and toks[m.last].text == "-" else m.last
     nxt = toks[nxt_i].low if nxt_i < len(toks) else ""
     people = _people_after(toks, m, vocab)
-    plural = m.last < len(toks) and (
-        toks[m.last].low.endswith("s") or toks[m.last].low in ("people", "men", "women")
-    )
+    plural = m.last < len(toks) and (toks[m.last].low.endswith("s") or toks[m.last].low in ("people", "men", "women"))
     if (
         (_glued(toks, m.last - 1, m.last) and toks[m.last].kind == "word")
         or nxt in _TIME_UNITS
         or nxt in _MONTH_WORDS
+        or ((nxt in _CLOCK and (nxt_i + 1 >= len(toks) or toks[nxt_i + 1].text in (".", ""))) or nxt == "o'clock")
     ):
         return False  # 1st, 20s, 35-year-old, 4 February
     if prev is not None and (
@@ -202,8 +95,11 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
         or (prev.text[0].isupper() and prev.low not in _LEADERS)
         or prev.low in ("no", "number", "#")
         or (
-            prev.text == "," and nxt == "," and m.first > 1 and toks[m.first - 2].text[:1].isupper()
-        )  # "Kim, 35,"
+            prev.text == ","
+            and nxt == ","
+            and m.first > 1
+            and (toks[m.first - 2].text[:1].isupper() or toks[m.first - 2].low in vocab.people)
+        )  # "Kim, 35,", "The defector, 28,"
     ):
         return False
     year_like = m.value is not None and m.last - m.first == 1 and is_year(toks[m.first])
@@ -215,7 +111,15 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
         return False  # "one woman in her 40s" tells a story, it does not state a figure
     of_people = nxt == "of" and _people_after(toks, m, vocab)  # "Thirty-one of last year's defectors"
     if m.spelled and not (
-        _people_after(toks, m, vocab, 2) or of_people or (prev and prev.low in _VERBS_BEFORE_WORDS)
+        _people_after(toks, m, vocab, 2)
+        or of_people
+        or (prev and prev.low in _VERBS_BEFORE_WORDS)
+        or (  # "down from two hundred", "rose to 23 from eight in April-June"
+            prev
+            and prev.low in ("from", "to", "at", "with")
+            and ((m.value or 0) >= 10 or nxt in ("in", "during", "last"))
+        )
+        or (prev and prev.low in ("and", ",") and nxt in ("in", "during", "for"))  # "11 in Q1 and eight in Q2"
     ):
         return False  # "one of them", "the two Koreas"
     return people or topical
@@ -224,12 +128,9 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
 def _window(toks: list[Token], m: Mention, after: bool) -> str:
     """The words right after (or before) a mention, up to a clause break or another number."""
     picked: list[str] = []
-    reach = 10 if m.kind == "percent" else 5  # "80 percent of North Korean defectors in the South are women"
-    rng = (
-        range(m.last, min(m.last + reach, len(toks)))
-        if after
-        else range(m.first - 1, max(m.first - 7, -1), -1)
-    )
+    # "80 percent of North Korean defectors in the South are women"; "Forty of last year's arrivals were men"
+    reach = 10 if m.kind == "percent" else 7
+    rng = range(m.last, min(m.last + reach, len(toks))) if after else range(m.first - 1, max(m.first - 7, -1), -1)
     for k in rng:
         t = toks[k]
         if (t.kind == "punct" and t.text != "-") or t.kind == "num" or t.low in _STOP:
@@ -238,18 +139,38 @@ def _window(toks: list[Token], m: Mention, after: bool) -> str:
     return " ".join(picked if after else reversed(picked))
 
 
-def subgroup(toks: list[Token], m: Mention, vocab: Vocabulary, before: str = "") -> str | None:
+def _subject(before: str, after: str, m: Mention, vocab: Vocabulary) -> str | None:
+    """The subgroup named as the clause's subject or predicate: "Women made up the majority, at 210";
+    "72 percent of the 34,078 defectors ... are women"."""
+    words = vocab.subgroup_words
+    subject = re.compile(
+        rf"\b({words})[\s,]+(?:[a-z]+\s+){{0,2}}?(?:made|make|making|accounted|account|accounting|comprised|represented)\b",
+        re.I,
+    )
+    hits = list(subject.finditer(before))
+    if hits:
+        return vocab.subgroups[hits[-1].group(1).lower()]
+    if m.kind == "count":  # "Some 164 of the 196 arrivals in 2023 were women"
+        tail = re.match(
+            rf"\s+of\s+(?:the\s+)?[0-9][0-9,]*\s+(?:[a-z0-9]+\s+){{0,5}}?(?:are|were)\s+({words})\b", after, re.I
+        )
+    else:
+        tail = re.search(rf"\b(?:are|were|is|was)\s+(?:[a-z]+\s+)?({words})\b", after, re.I)
+    if tail:
+        return vocab.subgroups[tail.group(1).lower()]
+    return None
+
+
+def subgroup(toks: list[Token], m: Mention, vocab: Vocabulary, before: str = "", after_text: str = "") -> str | None:
     """The subgroup a figure counts or splits (women, men, elite, other), from the words around it."""
-    named = [
-        n.group(1) for n in _NUMBER_OF.finditer(before)
-    ]  # "the number of elite defectors, ..., reached 10"
+    named = [n.group(1) for n in _NUMBER_OF.finditer(before)]  # "the number of elite defectors, ..., reached 10"
     after, ahead = _window(toks, m, True).lower().split(), _window(toks, m, False).lower().split()
     for words in (after, ahead[::-1], *(n.lower().split() for n in named[-1:])):
         hits = [vocab.subgroups[w] for w in words if w in vocab.subgroups]
         hits += [g for phrase, g in vocab.subgroups.items() if " " in phrase and phrase in " ".join(words)]
         if hits:
             return hits[0]
-    return None
+    return _subject(before, after_text, m, vocab)
 
 
 def sense(toks: list[Token], m: Mention) -> Sense | None:
@@ -269,9 +190,12 @@ def sense(toks: list[Token], m: Mention) -> Sense | None:
     return "share"
 
 
-def metric(stretch: str, sentence: str, m: Mention, vocab: Vocabulary) -> str:
-    """The metric from the figure's own stretch of the sentence, else (for ratios and shares) the sentence."""
+def metric(stretch: str, tail: str, sentence: str, m: Mention, vocab: Vocabulary) -> str:
+    """The metric from the figure's own stretch of the sentence, else its predicate further on, else (for ratios
+    and shares) the sentence."""
     found = vocab.metric(stretch)
+    if found is None:
+        found = vocab.metric(tail)  # "Nearly 1,000 defectors, or about 3 percent of the total, have left"
     if found is None and m.kind != "count":
         found = vocab.metric(sentence)
         found = found if found != "other" else None

@@ -79,6 +79,23 @@ def score(items: Iterable[Mapping[str, object]]) -> Score:
     return Score(labelled, predicted, matched, fully, fields, tuple(misses))
 
 
+def report(result: Score) -> str:
+    """A plain-text report: detection scores, the share fully correct, accuracy per field, then every miss."""
+    lines = [
+        f"labelled {result.labelled}  predicted {result.predicted}  matched {result.matched}",
+        f"precision {result.precision:.3f}  recall {result.recall:.3f}  detection F1 {result.f1:.3f}",
+        f"fully correct {result.fully_correct}/{result.labelled} = {result.correct_share:.3f}",
+        "field accuracy (of matched figures):",
+    ]
+    for name in FIELDS:
+        right = result.field_correct[name]
+        share = right / result.matched if result.matched else 1.0
+        lines.append(f"  {name:<9} {share:.3f} ({right}/{result.matched})")
+    lines.append(f"misses ({len(result.misses)}):" if result.misses else "misses: none")
+    lines.extend(f"  {miss}" for miss in result.misses)
+    return "\n".join(lines)
+
+
 def load(path: str) -> list[dict[str, object]]:
     """Read a labelled set in JSON Lines."""
     with open(path, encoding="utf-8") as handle:

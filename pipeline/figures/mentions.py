@@ -7,12 +7,18 @@ from pipeline.figures.numbers import (
     _COMPARATIVE,
     _MULTIPLY,
     _PERCENT,
+    SCALES,
+    TEENS,
+    TENS,
+    UNITS,
     Mention,
     Token,
     read_number,
 )
 from pipeline.records import Kind, Sense
 
+# Words that may start a number mention; anything else (but digits) is skipped without a closer look.
+STARTS = frozenset([*UNITS, *TEENS, *TENS, *SCALES, *_MULTIPLY, *_BARE_MULTIPLY, "a", "an", "single"])
 _RANGE_JOINS = frozenset(("-", "–", "—", "to"))
 _NOT_HALF = frozenset(["first", "second", "latter", "other", "a", "and", "one"])
 _AFTER_BARE = frozenset(["the", "that", "of", "as", "what", "its", "their", "this", "last"])
@@ -43,9 +49,7 @@ def _unit(toks: list[Token], j: int, text: str, base: int) -> tuple[Kind, int, S
         if low == "fold":
             return ("ratio", j + 1, "change")
     if low in _PERCENT:
-        more = (
-            j + 1 if low == "percentage" and j + 1 < len(toks) and toks[j + 1].low.startswith("point") else j
-        )
+        more = j + 1 if low == "percentage" and j + 1 < len(toks) and toks[j + 1].low.startswith("point") else j
         return ("percent", more + 1, "change" if more > j else None)
     if low == "per" and j + 1 < len(toks) and toks[j + 1].low == "cent":
         return ("percent", j + 2, None)
@@ -53,7 +57,7 @@ def _unit(toks: list[Token], j: int, text: str, base: int) -> tuple[Kind, int, S
         return ("ratio", j + 1, "change")
     if low == "times":
         after = toks[j + 1].low if j + 1 < len(toks) else "."
-        if after in _COMPARATIVE or toks[j + 1 if j + 1 < len(toks) else j].kind == "punct":
+        if after in _COMPARATIVE or toks[j + 1 if j + 1 < len(toks) else j].kind in ("punct", "num"):
             return ("ratio", j + 1, "change")
     return None
 
@@ -62,16 +66,12 @@ def _word_ratio(toks: list[Token], i: int) -> Mention | None:
     """Multipliers written as one word: tripled, fourfold, halved, "double the", "half of"."""
     tok, low = toks[i], toks[i].low
     if low in _MULTIPLY:
-        return Mention(
-            i, i + 1, tok.start, tok.end, "ratio", float(_MULTIPLY[low]), sense="change", ratio_word=True
-        )
+        return Mention(i, i + 1, tok.start, tok.end, "ratio", float(_MULTIPLY[low]), sense="change", ratio_word=True)
     nxt = toks[i + 1].low if i + 1 < len(toks) else ""
     prev = toks[i - 1].low if i > 0 else ""
     if low in _BARE_MULTIPLY and (nxt in _AFTER_BARE or prev in ("by", "than")) and prev not in _NOT_HALF:
         sense: Sense = "share" if low == "half" and nxt == "of" else "change"
-        return Mention(
-            i, i + 1, tok.start, tok.end, "ratio", _BARE_MULTIPLY[low], sense=sense, ratio_word=True
-        )
+        return Mention(i, i + 1, tok.start, tok.end, "ratio", _BARE_MULTIPLY[low], sense=sense, ratio_word=True)
     return None
 
 
@@ -79,11 +79,22 @@ def _second(toks: list[Token], j: int, text: str, base: int) -> tuple[int, float
     return read_number(toks, j, text, base) if j < len(toks) else None
 
 
+def _code(toks: list[Token], j: int, low: float, high: float) -> bool:
+    """Whether "low-high" joined by a bare hyphen reads as a code: four digits each, no separators, far apart."""
+    a, b = toks[j - 1], toks[j + 1] if j + 1 < len(toks) else toks[j]
+    plain = a.text.isdigit() and b.text.isdigit() and len(a.text) == len(b.text) == 4
+    return toks[j].text == "-" and plain and a.end == toks[j].start and (high > 2 * low or high < low)
+
+
 def _mention_at(toks: list[Token], i: int, text: str, base: int) -> tuple[Mention | None, int]:
     """The mention starting at token ``i`` (or None) and the index to continue from."""
     word = _word_ratio(toks, i)
     if word is not None:
         return word, i + 1
+    if toks[i].low == "single" and i + 1 < len(toks):  # "fell to single digits": somewhere from 1 to 9
+        k = i + 2 if toks[i + 1].text == "-" and i + 2 < len(toks) else i + 1
+        if toks[k].low in ("digits", "digit"):
+            return Mention(i, k + 1, toks[i].start, toks[k].end, "count", None, 1, 9), k + 1
     read = read_number(toks, i, text, base)
     if read is None:
         return None, i + 1
@@ -104,9 +115,7 @@ def _mention_at(toks: list[Token], i: int, text: str, base: int) -> tuple[Mentio
             spelled=spelled,
             ratio_word=kind == "ratio",
         ), after
-    if (
-        j + 2 < len(toks) and toks[j].low in ("in", "out") and 0 < value <= 10
-    ):  # "1 in 10", "four out of five"
+    if j + 2 < len(toks) and toks[j].low in ("in", "out") and 0 < value <= 10:  # "1 in 10", "four out of five"
         k = j + 2 if toks[j].low == "out" and toks[j + 1].low == "of" else j + 1
         k = k + 1 if k < len(toks) and toks[k].low == "every" else k
         den = _second(toks, k, text, base)
@@ -126,6 +135,8 @@ def _mention_at(toks: list[Token], i: int, text: str, base: int) -> tuple[Mentio
     ranged = (link == "and" and prev == "between") or (link in _RANGE_JOINS and prev != "from")
     if ranged and not (is_year(toks[i]) and not is_year(toks[j + 1])):
         hi = _second(toks, j + 1, text, base)
+        if hi is not None and _code(toks, j, value, hi[1]):
+            return None, hi[0]  # "1577-6635": a phone number or code, not a range
         if hi is not None and hi[1] > value:
             end = hi[0]
             if is_year(toks[i]) and is_year(toks[j + 1]):
@@ -144,6 +155,9 @@ def find(toks: list[Token], text: str, base: int) -> list[Mention]:
     found: list[Mention] = []
     i = 0
     while i < len(toks):
+        if toks[i].kind != "num" and toks[i].low not in STARTS:  # most words cannot start a number: skip them fast
+            i += 1
+            continue
         mention, i = _mention_at(toks, i, text, base)
         if mention is not None:
             found.append(mention)

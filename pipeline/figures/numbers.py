@@ -14,10 +14,7 @@ _TOKEN = re.compile(
     r"(?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)"
     r"|(?P<word>[A-Za-z]+(?:['’][A-Za-z]+)?)|(?P<punct>\S)"
 )
-UNITS = {
-    w: i
-    for i, w in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])
-}
+UNITS = {w: i for i, w in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])}
 TEENS = {
     w: i + 10
     for i, w in enumerate(
@@ -55,7 +52,14 @@ _MULTIPLY = {
     "halving": 0.5,
     **_FOLD,
 }
-_BARE_MULTIPLY = {"double": 2, "triple": 3, "quadruple": 4, "half": 0.5}  # only before "the", "that", "of"...
+_BARE_MULTIPLY = {
+    "double": 2,
+    "twice": 2,
+    "thrice": 3,
+    "triple": 3,
+    "quadruple": 4,
+    "half": 0.5,
+}  # only before "the", "that", "of"...
 _COMPARATIVE = frozenset(
     [
         "the",
@@ -113,8 +117,7 @@ class Mention:
 def tokenize(text: str, offset: int = 0) -> list[Token]:
     """Tokens of ``text``; offsets are shifted by ``offset``."""
     return [
-        Token(m.start() + offset, m.end() + offset, m.group(), m.lastgroup or "punct")
-        for m in _TOKEN.finditer(text)
+        Token(m.start() + offset, m.end() + offset, m.group(), m.lastgroup or "punct") for m in _TOKEN.finditer(text)
     ]
 
 
@@ -158,11 +161,7 @@ def read_number(toks: list[Token], i: int, text: str, base: int) -> tuple[int, f
     total, current, last, last_scale = 0.0, 0.0, None, 0.0
     words: list[str] = []
     j, end = i, None
-    if (
-        toks[i].low in ("a", "an")
-        and i + 1 < len(toks)
-        and toks[i + 1].low in ("dozen", "hundred", "thousand")
-    ):
+    if toks[i].low in ("a", "an") and i + 1 < len(toks) and toks[i + 1].low in ("dozen", "hundred", "thousand"):
         current, last, j = 1.0, "unit", i + 1
         words.append("one")
     at: int | None = j

@@ -52,6 +52,12 @@ _ABBREVIATIONS = frozenset(
         "ph",
     ]
 )
+_NUMBER_WORD = (
+    r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen"
+    r"|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|and)"
+)
+# A sentence that is only a number ("Sixty-three."), as broadcast copy opens a report.
+_FRAGMENT = re.compile(rf"(?:[0-9][0-9,]*|{_NUMBER_WORD}(?:[- ]{_NUMBER_WORD}){{0,8}})(?=[.!]\s)", re.I)
 _END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)|\n\s*")
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?$")
 
@@ -89,8 +95,17 @@ def _chunks(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return pieces
 
 
-def split(text: str) -> list[Sentence]:
-    """The sentences of ``text`` in order; line breaks always end a sentence (headlines, subheads)."""
+def fragment_end(sentence: str) -> int | None:
+    """Where the number ends if ``sentence`` opens with a number standing alone as a sentence, else None."""
+    match = _FRAGMENT.match(sentence)
+    return match.end() if match else None
+
+
+def split(text: str, *, join_fragments: bool = False) -> list[Sentence]:
+    """The sentences of ``text`` in order; line breaks always end a sentence (headlines, subheads).
+
+    ``join_fragments``: a sentence that is only a number is joined to the next one, which says what it counts.
+    """
     bounds: list[tuple[int, int]] = []
     start = 0
     for match in _END.finditer(text):
@@ -110,4 +125,22 @@ def split(text: str) -> list[Sentence]:
             hi -= 1
         for a, b in _chunks(text, lo, hi) if hi > lo else []:
             sentences.append(Sentence(a, b, text[a:b]))
+    if join_fragments:
+        sentences = _join_fragments(sentences, text)
     return sentences
+
+
+def _join_fragments(found: list[Sentence], text: str) -> list[Sentence]:
+    joined: list[Sentence] = []
+    for sent in found:
+        prev = joined[-1] if joined else None
+        if (
+            prev is not None
+            and fragment_end(prev.text + " ") == len(prev.text) - 1
+            and "\n" not in text[prev.end : sent.start]  # same paragraph: not a numbered heading
+            and sent.end - prev.start <= MAX_SENTENCE
+        ):
+            joined[-1] = Sentence(prev.start, sent.end, text[prev.start : sent.end])
+        else:
+            joined.append(sent)
+    return joined

@@ -6,6 +6,8 @@ import datetime
 import re
 from dataclasses import dataclass, replace
 
+from pipeline.figures.numbers import TEENS, TENS, UNITS
+
 MONTHS = [
     "january",
     "february",
@@ -22,7 +24,7 @@ MONTHS = [
 ]
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"  # noqa: E501
 _YEAR = r"(?:19[0-9]{2}|20[0-9]{2})"
-_REL = r"(?:this|last|next|the previous|the same) year"
+_REL = r"(?:this|last|next|the previous) year"
 _ORD = {
     "first": 1,
     "1st": 1,
@@ -48,13 +50,26 @@ _WORDS = {
     "two": 2,
 }
 _OF = rf"(?:\s+(?:of\s+)?(?P<of>{_YEAR}|{_REL}))?"
+# Broadcast transcripts say years aloud: "twenty nineteen", "twenty twenty-one", "two thousand nine".
+_SMALL = r"(?:one|two|three|four|five|six|seven|eight|nine)"
+_TEEN = r"(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
+_TENS = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+_SPOKEN = (
+    rf"\btwenty[ -](?:{_TEEN}|twenty(?:-{_SMALL})?|thirty)\b|\bnineteen[ -]{_TENS}(?:-{_SMALL})?\b"
+    # "two thousand nine" is a year only after a preposition or month: otherwise it may be a count
+    r"|\b(?:in|of|by|to|until|from|since|through|during|before|after|january|february|march|april|may|june"
+    rf"|july|august|september|october|november|december) two thousand(?: and)?(?: {_SMALL}| {_TEEN})?\b"
+    r"(?![ -](?:hundred|thousand))"
+)
+_SPOKEN_VALUES = {**UNITS, **TEENS, **TENS}
 _PATTERNS = [
+    ("spoken", _SPOKEN),
     ("paren", rf"\(\s*{_YEAR}\s*[-–—]\s*{_YEAR}\s*\)"),
     (
         "span",
         rf"\b(?:between\s+(?P<c>{_YEAR})\s+and|(?:from\s+)?(?P<a>{_YEAR})\s*(?:-|–|—|to|through))\s*(?P<b>{_YEAR})\b",
     ),
-    ("since", rf"\bsince\s+(?:the\s+end\s+of\s+)?{_YEAR}\b"),
+    ("since", rf"\bsince\s+(?:the\s+)?(?:[a-z-]+\s+){{0,5}}?(?:in\s+)?{_YEAR}\b"),
     ("quarter", rf"\b(?P<ord>first|second|third|fourth|final|last|1st|2nd|3rd|4th)\s+quarter{_OF}"),
     ("quarter", rf"\bQ(?P<q>[1-4])(?:\s+(?:of\s+)?(?P<of>{_YEAR}))?\b"),
     ("half", rf"\b(?P<ord>first|second)\s+half{_OF}"),
@@ -64,13 +79,25 @@ _PATTERNS = [
     ),
     (
         "monthspan",
-        rf"\b(?P<m1>{_MONTH})\.?\s*(?:-|–|to|through)\s*(?P<m2>{_MONTH})\b\.?(?:\s+(?P<of>{_YEAR}))?",
+        rf"\b(?:between\s+(?P<m0>{_MONTH})\s+and|(?P<m1>{_MONTH})\.?\s*(?:-|–|to|through))\s*(?P<m2>{_MONTH})\b\.?"
+        rf"(?:\s+(?P<of>{_YEAR}))?",
     ),
     (
         "month",
-        rf"\b(?:in|during|for|of|last|this|since|through)\s+(?P<m1>{_MONTH})\b(?!\s*\.?\s*[0-9]{{1,2}}\b)(?:\s+(?P<of>{_YEAR}))?",
+        rf"\b(?:in|during|for|of|last|this|since|through)\s+(?P<m1>{_MONTH})\b(?!\s*\.?\s*[0-9]{{1,2}}\b)(?!\s*(?:-|–|to|through)\s*{_MONTH}\b)(?:\s+(?P<of>{_YEAR}))?",
     ),
     ("lastmonth", r"\blast\s+month\b"),
+    # "25 in the fourth", "in the second half as in the first": the period named earlier in the sentence
+    ("again", r"\b(?<=in )the\s+(?P<ord>first|second|third|fourth|final)\b(?=\s*(?:[,.;:]|$|and\b|or\b))"),
+    # "25 in the same period last year": the period named earlier in the sentence, a year before
+    ("same", rf"\bthe\s+same\s+(?:period|quarter|half|months?)\s+(?:(?:of|in)\s+)?(?P<of>{_REL}|{_YEAR})?"),
+    ("that", r"\b(?:that|the same)\s+year\b"),
+    ("annual", r"\b(?:annual|yearly|full-year)\s+(?:total|figure|tally|count|number)\b"),
+    (
+        "years",
+        r"^(?:before|since)\s+the\s+(?:covid-19\s+)?pandemic\b|\bpre-pandemic\s+(?:years|levels?|times|era)\b"
+        r"|\bin\s+(?:some|most|many|recent|those|these)\s+years\b",
+    ),
     (
         "prev",
         r"\b(?:the\s+previous\s+year|the\s+year\s+before|a\s+year\s+(?:earlier|ago|before)|the\s+prior\s+year)\b",
@@ -80,9 +107,32 @@ _PATTERNS = [
     ("each", r"\b(?:every|each|a|per)\s+year\b"),
     ("year", rf"(?<![0-9,.])\b{_YEAR}\b(?![,.]?[0-9])"),
 ]
-_SCAN = re.compile(
-    "|".join(f"(?P<k{i}>{p.replace('(?P<', f'(?P<g{i}_')})" for i, (_, p) in enumerate(_PATTERNS)), re.I
-)
+# Each pattern runs only on sentences holding one of its hints (lower-cased substrings): most sentences hold few.
+_HINTS = {
+    "spoken": ("twenty", "nineteen", "thousand"),
+    "paren": ("(",),
+    "span": ("19", "20"),
+    "since": ("since",),
+    "quarter": ("quarter", "q1", "q2", "q3", "q4"),
+    "half": ("half",),
+    "months": ("months",),
+    "monthspan": ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+    "month": ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+    "lastmonth": ("month",),
+    "again": ("in the",),
+    "same": ("same",),
+    "that": ("year",),
+    "annual": ("annual", "yearly", "full-year"),
+    "years": ("pandemic", "years"),
+    "prev": ("year", "prior"),
+    "rel": ("year",),
+    "decade": ("0s",),
+    "each": ("year",),
+    "year": ("19", "20"),
+}
+_COMPILED = [
+    (i, kind, re.compile(p.replace("(?P<", f"(?P<g{i}_"), re.I), _HINTS[kind]) for i, (kind, p) in enumerate(_PATTERNS)
+]
 
 
 @dataclass(frozen=True)
@@ -106,6 +156,16 @@ def _relative(phrase: str | None, published: datetime.date | None) -> int | None
     return published.year + {"this": 0, "last": -1, "next": 1}[phrase.split()[0].lower()]
 
 
+def _spoken(phrase: str) -> int:
+    """The year a spoken year names: "twenty twenty-one" -> 2021, "in two thousand nine" -> 2009."""
+    words = phrase.lower().replace("-", " ").split()
+    if "thousand" in words:
+        rest = words[words.index("thousand") + 1 :]
+        return 2000 + sum(_SPOKEN_VALUES.get(w, 0) for w in rest)
+    century = 1900 if words[0] == "nineteen" else 2000
+    return century + sum(_SPOKEN_VALUES.get(w, 0) for w in words[1:])
+
+
 def _month(name: str) -> int:
     return next(i for i, m in enumerate(MONTHS, 1) if m.startswith(name.lower()[:3]))
 
@@ -122,10 +182,8 @@ def _period(kind: str, groups: dict[str, str | None]) -> tuple[str | None, int]:
         n = int(raw) if raw.isdigit() else _WORDS[raw]
         return {3: "Q1", 6: "H1"}.get(n, f"Jan-{MONTHS[n - 1][:3].title()}"), n
     if kind == "monthspan":
-        a, b = _month(groups["m1"] or "jan"), _month(groups["m2"] or "dec")
-        label = {(1, 3): "Q1", (4, 6): "Q2", (7, 9): "Q3", (10, 12): "Q4", (1, 6): "H1", (7, 12): "H2"}.get(
-            (a, b)
-        )
+        a, b = _month(groups["m1"] or groups["m0"] or "jan"), _month(groups["m2"] or "dec")
+        label = {(1, 3): "Q1", (4, 6): "Q2", (7, 9): "Q3", (10, 12): "Q4", (1, 6): "H1", (7, 12): "H2"}.get((a, b))
         return label or f"{MONTHS[a - 1][:3].title()}-{MONTHS[b - 1][:3].title()}", b
     m = _month(groups["m1"] or "jan")
     return MONTHS[m - 1].title(), m
@@ -143,9 +201,13 @@ def _when(kind: str, m: re.Match[str], i: int, published: datetime.date | None) 
     text = m.group()
     if kind == "span":
         return When(m.start(), m.end(), kind, None, f"{groups['a'] or groups['c']}-{groups['b']}")
+    if kind == "spoken":
+        return When(m.start(), m.end(), "spoken", _spoken(text))
     if kind in ("year", "rel"):
         return When(m.start(), m.end(), kind, _relative(text, published))
-    if kind in ("since", "prev", "paren", "decade", "each"):
+    if kind == "same":
+        return When(m.start(), m.end(), kind, _relative(groups.get("of"), published))
+    if kind in ("since", "prev", "paren", "decade", "each", "that", "annual", "years", "again"):
         return When(m.start(), m.end(), kind, None)
     if kind == "lastmonth":
         if published is None:
@@ -157,15 +219,75 @@ def _when(kind: str, m: re.Match[str], i: int, published: datetime.date | None) 
     return When(m.start(), m.end(), kind, year, period)
 
 
-def find(sentence: str, base: int, published: datetime.date | None) -> list[When]:
-    """Time expressions of a sentence, offsets shifted by ``base``; "the previous year" against the rest."""
+def _resolve(w: When, before: list[When], anchor: int | None, current: int | None) -> When | None:
+    """Fill in a time that points at another: "the year before", "that year", "in the fourth", "annual total"."""
+    if w.kind == "prev":
+        named = [b.year for b in before if b.year is not None and b.kind != "prev"]
+        anchor = named[-1] if named else None  # a year named later in the sentence is another story
+        return replace(w, year=anchor - 1 if anchor else (current - 1 if current else None))
+    if w.kind in ("that", "annual"):
+        named = [b.year for b in before if b.year is not None and b.kind != "prev"]
+        return replace(w, year=named[-1] if named else (anchor or current))
+    if w.kind == "same":
+        periods = [b for b in before if b.kind in ("quarter", "half", "months", "monthspan", "month") and b.period]
+        if not periods:
+            return None
+        year = w.year if w.year is not None else (periods[-1].year - 1 if periods[-1].year else None)
+        return replace(w, kind=periods[-1].kind, year=year, period=periods[-1].period)
+    if w.kind == "again":
+        periods = [b for b in before if b.kind in ("quarter", "half") and b.period]
+        if not periods:
+            return None
+        n = _ORD[w.period or "first"]
+        label = f"Q{n}" if periods[-1].kind == "quarter" else f"H{min(n, 2)}"
+        return replace(w, kind=periods[-1].kind, year=periods[-1].year, period=label)
+    return w
+
+
+_YEARS_ONLY = re.compile(rf"(?<![0-9,.])\b{_YEAR}\b(?![,.]?[0-9])|\b{_REL}\b|{_SPOKEN}", re.I)
+
+
+def years(sentence: str, published: datetime.date | None) -> list[int]:
+    """The calendar years a sentence names (digits, spoken, "last year"): cheap, for sentences with no figure."""
+    found = []
+    for m in _YEARS_ONLY.finditer(sentence):
+        text = m.group()
+        year = _relative(text, published) if text[0].isdigit() or text.split()[-1].lower() == "year" else None
+        found.append(year if year is not None else _spoken(text))
+    return found
+
+
+def _scan(sentence: str) -> list[tuple[int, re.Match[str]]]:
+    """Leftmost, non-overlapping matches, the earlier pattern winning at one position (as one alternation would)."""
+    low = sentence.lower()
+    hits = [
+        (m.start(), i, m)
+        for i, _, pattern, hints in _COMPILED
+        if any(h in low for h in hints)
+        for m in pattern.finditer(sentence)
+    ]
+    picked: list[tuple[int, re.Match[str]]] = []
+    end = -1
+    for start, i, m in sorted(hits, key=lambda h: (h[0], h[1])):
+        if start >= end and m.end() > start:
+            picked.append((i, m))
+            end = m.end()
+    return picked
+
+
+def find(sentence: str, base: int, published: datetime.date | None, current: int | None = None) -> list[When]:
+    """Time expressions of a sentence, offsets shifted by ``base``, references resolved against the rest.
+
+    ``current``: the year the article is talking about so far, for "the year before" with no year in the sentence.
+    """
     found: list[When] = []
-    for m in _SCAN.finditer(sentence):
-        i = int((m.lastgroup or "k0")[1:].split("_")[0])
+    for i, m in _scan(sentence):
         w = _when(_PATTERNS[i][0], m, i, published)
+        if w.kind == "again":
+            w = replace(w, period=(m.group(f"g{i}_ord") or "first").lower())
         found.append(replace(w, start=w.start + base, end=w.end + base))
     anchors = [w.year for w in found if w.year is not None and w.kind != "prev"]
-    fallback = published.year - 1 if published else None
-    return [
-        replace(w, year=(max(anchors) - 1 if anchors else fallback)) if w.kind == "prev" else w for w in found
-    ]
+    if current is None and published is not None:
+        current = published.year
+    resolved = [_resolve(w, found[:k], max(anchors) if anchors else None, current) for k, w in enumerate(found)]
+    return [w for w in resolved if w is not None]

@@ -22,6 +22,7 @@ class Vocabulary:
     not_people: frozenset[str]
     metric_cues: tuple[tuple[str, re.Pattern[str]], ...]  # (metric, pattern) in order of precedence
     subgroups: dict[str, str]  # lower-cased word or phrase -> subgroup
+    subgroup_words: str = ""  # the subgroup words as one regular-expression alternation, longest first
 
     def is_topical(self, sentence: str) -> bool:
         """Whether the sentence mentions the topic at all."""
@@ -63,6 +64,7 @@ def load(topic: str) -> Vocabulary:
         not_people=frozenset(w.lower() for w in data["counted"]["not_people"]),
         metric_cues=tuple((m, _cues(metrics[m]["cues"])) for m in order),
         subgroups=subgroups,
+        subgroup_words="|".join(re.escape(w) for w in sorted(subgroups, key=len, reverse=True)),
     )
     log.debug("loaded vocabulary %s: %d people nouns", vocab.name, len(vocab.people))
     return vocab

@@ -1,0 +1,77 @@
+"""Anchor each figure of a sentence to the time it refers to: the year and sub-year period."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.figures.timeref import When
+
+IGNORED = frozenset(("since", "paren"))
+_JOINED = re.compile(r"\s*(?:and|or|,)\s*")
+# The base of a change ("up from 67 in 2022", "three times 2022's", "half the level of 2011", "since the 2009 peak")
+_BASE = re.compile(
+    r"\b(?:as|than|from|over|compared with|compared to|of|times|since(?: the)?)(?:\s+[0-9][0-9,.]*)?(?:\s+in)?\s*$",
+    re.I,
+)
+_PERIODS = frozenset(("quarter", "half", "months", "monthspan", "month"))
+_YEARS = frozenset(("year", "rel", "spoken"))
+_CLAUSE = re.compile(r"[,;(—]|\band\b")
+_OF = re.compile(r"\s*(?:of\s+)?")
+
+
+def _combined(text: str, after: list[When]) -> When | None:
+    """Two time words that name one time: "last year's ... first quarter", "first half of twenty twenty-two"."""
+    if len(after) < 2:
+        return None
+    a, b = after[0], after[1]
+    gap = text[a.end : b.start]
+    if _JOINED.fullmatch(gap) and a.kind in _YEARS | {"span"} and b.kind in _YEARS | {"span"}:
+        return When(a.start, b.end, "years", None)  # "in 2010 and 2011": spans years
+    if a.kind in _YEARS and b.kind in _PERIODS and not _CLAUSE.search(gap):
+        return When(a.start, b.end, b.kind, a.year, b.period)
+    if a.kind in _PERIODS and b.kind in _YEARS and _OF.fullmatch(gap):
+        return When(a.start, b.end, a.kind, b.year, a.period)
+    return None
+
+
+def pick(
+    text: str,
+    spans: list[tuple[int, int]],
+    k: int,
+    times: list[When],
+    change: bool,
+    context: When | None,
+) -> When | None:
+    """The time figure ``k`` (of the sentence's figure ``spans``) refers to: the first after it in its clause,
+    else the nearest before, else the article's latest year, else any after.
+
+    A change refers to its later year, so for changes the base year ("as many as in 2022") is skipped.
+    """
+    usable = [w for w in times if w.kind not in IGNORED and not (change and w.kind == "prev")]
+    if change:
+        usable = [w for w in usable if not _BASE.search(text[max(0, w.start - 24) : w.start])]
+    if any(w.kind == "span" for w in usable):  # "1,200 a year between 2012 and 2019": the span says more
+        usable = [w for w in usable if w.kind != "each"]
+    start, end = spans[k]
+    limit = spans[k + 1][0] if k + 1 < len(spans) else None
+    after = [w for w in usable if w.start >= end and (limit is None or w.end <= limit)]
+    if after and not any(c in text[end : after[0].start] for c in ",;(—"):
+        return _combined(text, after) or after[0]
+    before = [w for w in usable if w.end <= start]
+    if before:
+        return before[-1]
+    if context is not None:
+        return context
+    later = [w for w in usable if w.start >= end]
+    return later[0] if later else None
+
+
+def respectively(sentence: str, spans: list[tuple[int, int]], times: list[When]) -> list[When] | None:
+    """For "X and Y in 2020 and 2021, respectively" (or "the figures for 2020 and 2021 were X and Y,
+    respectively"): the time of each figure, in order."""
+    if "respectively" not in sentence.lower() or len(spans) < 2:
+        return None
+    points = [w for w in times if w.kind not in IGNORED and w.start > spans[0][1]]
+    if len(points) != len(spans):
+        points = [w for w in times if w.kind not in IGNORED and w.end <= spans[0][0]]
+    return points if len(points) == len(spans) else None
