@@ -1,0 +1,74 @@
+"""The feed watcher: an Airflow event trigger that fires when a configured feed has entries it has not seen.
+
+It lives in the installed package, not in ``dags/``, because the triggerer imports it by class path.
+Attach it with ``AssetWatcher`` to the asset ``news_ingest`` is scheduled on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from airflow.triggers.base import BaseEventTrigger, TriggerEvent
+
+from pipeline import http, watch
+from pipeline.settings import Settings
+
+STATE_PREFIX = "feed:"
+
+
+class FeedWatcher(BaseEventTrigger):
+    """Poll every configured feed with conditional GET; fire with the names of feeds that have unseen entries."""
+
+    def __init__(self, poll_interval: float | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.poll_interval = poll_interval  # None: NEWSFIGURES_POLL_INTERVAL, read in the triggerer
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        """Class path and JSON-safe kwargs; Airflow hashes them to identify this watcher."""
+        return f"{type(self).__module__}.{type(self).__qualname__}", {"poll_interval": self.poll_interval}
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        """Loop forever: poll, remember, fire on unseen entries; a failure is logged and the loop goes on."""
+        states: dict[str, watch.FeedState] | None = None
+        while True:
+            interval = self.poll_interval or 300.0
+            try:
+                settings = Settings.from_env()  # each round: an edited feeds.toml applies without a restart
+                interval = self.poll_interval or settings.poll_interval
+                if states is None:
+                    states = await self._load([f.name for f in settings.feeds])
+                async with http.client(settings) as client:
+                    updated, unseen = await watch.check(
+                        client,
+                        settings.feeds,
+                        states,
+                        now=time.time(),
+                        interval=interval,
+                        max_bytes=settings.max_body_bytes,
+                        concurrency=settings.fetch_concurrency,
+                    )
+                await self._save(states, updated)  # before firing: a restart must not fire again for these
+                states = updated
+                if unseen:
+                    self.log.info("new entries in %s", unseen)
+                    yield TriggerEvent({"feeds": sorted(unseen), "new_entries": sum(unseen.values())})
+            except Exception:
+                self.log.exception("feed watcher round failed; next round in %.0fs", interval)
+            await asyncio.sleep(interval)
+
+    async def _load(self, names: list[str]) -> dict[str, watch.FeedState]:
+        if self.asset_state_store is None:
+            return {}
+        return {
+            name: watch.FeedState.from_json(await self.asset_state_store.aget(STATE_PREFIX + name)) for name in names
+        }
+
+    async def _save(self, before: dict[str, watch.FeedState], after: dict[str, watch.FeedState]) -> None:
+        if self.asset_state_store is None:
+            return
+        for name, state in after.items():
+            if before.get(name) != state:
+                await self.asset_state_store.aset(STATE_PREFIX + name, state.to_json())
