@@ -1,0 +1,1 @@
+"""What Airflow imports from the installed package: the local launcher, later triggers and notifiers."""
