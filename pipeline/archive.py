@@ -78,9 +78,7 @@ def _write_records(fh: object, response: Response) -> None:
     reason = HTTPStatus(response.status).phrase if response.status in HTTPStatus._value2member_map_ else ""
     headers = [(ORIG + k if k.lower() in WIRE_HEADERS else k, v) for k, v in response.headers.items()]
     headers.append(("Content-Length", str(len(response.body))))
-    http_headers = StatusAndHeaders(
-        f"{response.status} {reason}".strip(), headers, protocol=response.http_version
-    )
+    http_headers = StatusAndHeaders(f"{response.status} {reason}".strip(), headers, protocol=response.http_version)
     extra = {REQUESTED_URL: response.url, ELAPSED_MS: str(response.elapsed_ms), **common}
     record = writer.create_warc_record(
         response.final_url,

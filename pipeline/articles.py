@@ -62,9 +62,7 @@ def extract(
     sha256 = hashlib.sha256(body).hexdigest()
     tree = load_html(decode_html(body, headers)) if body.strip() else None
     if tree is None:
-        return Article(
-            url, sha256, "no_article", "", reason="no article text found (empty or unreadable HTML)"
-        )
+        return Article(url, sha256, "no_article", "", reason="no article text found (empty or unreadable HTML)")
     page_language = _page_language(tree)
     meta_dates = list(_meta_dates(tree))  # read before trafilatura, which prunes the tree it is given
     doc: Any = trafilatura.bare_extraction(

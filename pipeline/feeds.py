@@ -42,9 +42,7 @@ Outcome = Literal["changed", "not_modified", "unchanged", "error"]
 def parse(body: bytes, headers: Mapping[str, str], feed: Feed) -> list[Entry]:
     """Parse feed bytes (with their HTTP headers) into normalised entries; ``FeedError`` if unreadable."""
     # a BytesIO, never the bytes themselves: feedparser treats some strings as URLs or file names
-    parsed: Any = feedparser.parse(
-        io.BytesIO(body), response_headers={k.lower(): v for k, v in headers.items()}
-    )
+    parsed: Any = feedparser.parse(io.BytesIO(body), response_headers={k.lower(): v for k, v in headers.items()})
     # an HTML page at a feed URL parses without complaint but has no feed version: unreadable too
     if not parsed.entries and not parsed.feed.get("title") and (parsed.bozo or not parsed.get("version")):
         reason = parsed.get("bozo_exception") or "not RSS or Atom"
@@ -63,9 +61,7 @@ def _entry(item: Any, feed: Feed) -> Entry | None:
     link = item.get("link") or ""
     url = canonical_url(link)
     if url is None:
-        log.warning(
-            "feed %s: skipping entry %r without a usable link (%r)", feed.name, item.get("title"), link
-        )
+        log.warning("feed %s: skipping entry %r without a usable link (%r)", feed.name, item.get("title"), link)
         return None
     stamp = item.get("published_parsed") or item.get("updated_parsed")
     return Entry(
@@ -107,9 +103,7 @@ def plain_text(markup: str) -> str:
     return " ".join("".join(collector.parts).split())
 
 
-async def poll(
-    http: httpx.AsyncClient, feed: Feed, previous: Validators | None, *, max_bytes: int
-) -> PollResult:
+async def poll(http: httpx.AsyncClient, feed: Feed, previous: Validators | None, *, max_bytes: int) -> PollResult:
     """Poll one feed with conditional GET; never raises: failures come back as outcome ``error``."""
     polled_at = datetime.now(UTC)
     started = time.perf_counter()
@@ -123,9 +117,7 @@ async def poll(
     def failed(reason: str, status: int | None = None) -> PollResult:
         log.warning("feed %s failed: %s", feed.name, reason)
         elapsed = round((time.perf_counter() - started) * 1000)
-        row = FeedPoll(
-            feed.name, feed.url, polled_at, "error", status=status, error=reason, elapsed_ms=elapsed
-        )
+        row = FeedPoll(feed.name, feed.url, polled_at, "error", status=status, error=reason, elapsed_ms=elapsed)
         return row, [], previous  # keep the old validators so the next poll retries in full
 
     try:

@@ -88,12 +88,7 @@ def _extension_file(name: str) -> Path:
     except ImportError as exc:
         wheel = package.replace("_", "-")
         raise WarehouseError(f"{name} extension missing: install {wheel}=={duckdb.__version__}") from exc
-    file = (
-        Path(str(module.__file__)).parent
-        / "extensions"
-        / f"v{duckdb.__version__}"
-        / f"{name}.duckdb_extension"
-    )
+    file = Path(str(module.__file__)).parent / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
     if not file.exists():
         raise WarehouseError(f"{file} not found: {package} does not match duckdb {duckdb.__version__}")
     return file
@@ -155,9 +150,7 @@ def transaction(
         del _journals[id(con)]
 
 
-def _commit(
-    con: duckdb.DuckDBPyConnection, journal: list[Callable[[], object]], attempts: int, backoff: float
-) -> None:
+def _commit(con: duckdb.DuckDBPyConnection, journal: list[Callable[[], object]], attempts: int, backoff: float) -> None:
     """COMMIT; on a conflict wait, then replay the journal in a fresh transaction and try again."""
     for attempt in range(1, attempts + 1):
         try:
@@ -172,9 +165,7 @@ def _commit(
             conflict = any(marker in str(exc).lower() for marker in _CONFLICT_MARKERS)
             if not conflict or attempt == attempts:
                 raise WarehouseError(f"commit failed after {attempt} attempt(s): {exc}") from exc
-            delay = (
-                backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
-            )  # jitter keeps racing writers apart
+            delay = backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)  # jitter keeps racing writers apart
             log.warning(
                 "commit conflict, replaying %d writes in %.2fs (attempt %d): %s",
                 len(journal),
@@ -220,11 +211,7 @@ def merge(
         changed = " OR ".join(f't."{c}" IS DISTINCT FROM s."{c}"' for c in rest)
         sql += f" WHEN MATCHED AND ({changed}) THEN UPDATE SET " + ", ".join(f'"{c}" = s."{c}"' for c in rest)
     names = ", ".join(f'"{c}"' for c in batch.columns)
-    sql += (
-        f" WHEN NOT MATCHED THEN INSERT ({names}) VALUES ("
-        + ", ".join(f's."{c}"' for c in batch.columns)
-        + ")"
-    )
+    sql += f" WHEN NOT MATCHED THEN INSERT ({names}) VALUES (" + ", ".join(f's."{c}"' for c in batch.columns) + ")"
 
     def write() -> int:
         with _registered(con, batch):
@@ -328,9 +315,7 @@ def _registered(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> Iterator
 def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = WAREHOUSE_DIR) -> list[str]:
     """Apply pending migrations in order, recreate the views, load the reference; return names applied."""
     _journaled(con, lambda: _run(con, _SCHEMA_MIGRATIONS, "schema_migrations"))
-    recorded = {
-        int(v): c for v, c in con.execute("SELECT version, checksum FROM schema_migrations").fetchall()
-    }
+    recorded = {int(v): c for v, c in con.execute("SELECT version, checksum FROM schema_migrations").fetchall()}
     applied = []
     for path in sorted((sql_dir / "migrations").glob("[0-9][0-9][0-9]_*.sql")):
         version, text = int(path.name[:3]), path.read_text(encoding="utf-8")
@@ -373,9 +358,7 @@ def load_reference(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> 
     import pandas as pd  # imported here: pandas costs a second at import, and only loaders need it
 
     path = path or REFERENCE_CSV
-    frame = pd.read_csv(
-        path, dtype={"year": "int64", "value": "float64"}, keep_default_na=False, na_values=[""]
-    )
+    frame = pd.read_csv(path, dtype={"year": "int64", "value": "float64"}, keep_default_na=False, na_values=[""])
     inserted = merge(con, "reference_series", frame, REFERENCE_KEY)
     log.info("reference %s: %d rows, %d new", path.name, len(frame), inserted)
     return inserted

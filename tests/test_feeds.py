@@ -86,9 +86,7 @@ def test_unreadable_body_raises_feed_error_with_reason(body: bytes) -> None:
 
 def test_first_poll_is_changed_with_entries_and_validators(server: LocalServer) -> None:
     body = data("rss2.xml")
-    url = server.route(
-        "/rss", status=200, body=body, headers={"Content-Type": "application/rss+xml", "ETag": '"v1"'}
-    )
+    url = server.route("/rss", status=200, body=body, headers={"Content-Type": "application/rss+xml", "ETag": '"v1"'})
 
     row, entries, validators = poll(feed(url))
 

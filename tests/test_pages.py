@@ -16,9 +16,7 @@ from pipeline.settings import Settings
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 
 
-def fetch(
-    url: str, root: Path, *, max_bytes: int = 1_000_000, redirects: int = 5
-) -> tuple[Page, Response | None]:
+def fetch(url: str, root: Path, *, max_bytes: int = 1_000_000, redirects: int = 5) -> tuple[Page, Response | None]:
     async def run() -> tuple[Page, Response | None]:
         async with http.client(Settings(max_redirects=redirects)) as client:
             return await pages.fetch(client, url, archive_root=root, max_bytes=max_bytes)
@@ -102,9 +100,7 @@ def test_http_error_status_is_an_error(server: LocalServer, tmp_path: Path) -> N
     assert not list(tmp_path.rglob("*.warc.gz"))
 
 
-def test_fetch_all_keeps_order_and_survives_failures(
-    server: LocalServer, refused_url: str, tmp_path: Path
-) -> None:
+def test_fetch_all_keeps_order_and_survives_failures(server: LocalServer, refused_url: str, tmp_path: Path) -> None:
     slow = server.route("/slow", body=data("article.html"), headers=HTML, delay=0.2)
     fast = server.route("/fast", body=data("login.html"), headers=HTML)
     missing = server.route("/missing", status=404)

@@ -109,9 +109,7 @@ def test_migrate_twice_applies_nothing_the_second_time(settings: Settings) -> No
     with warehouse.connect(settings) as con:
         assert warehouse.migrate(con) == []
         assert count(con, "schema_migrations") == len(files)
-        assert (
-            count(con, "reference_series") == reference_rows
-        )  # NULL subgroups and as_of still match on reload
+        assert count(con, "reference_series") == reference_rows  # NULL subgroups and as_of still match on reload
 
 
 def test_reference_holds_final_and_preliminary_values(con: duckdb.DuckDBPyConnection) -> None:
@@ -245,9 +243,7 @@ WRITER = """
 """
 
 
-def test_concurrent_writers_retry_until_every_batch_lands(
-    tmp_path: Path, con: duckdb.DuckDBPyConnection
-) -> None:
+def test_concurrent_writers_retry_until_every_batch_lands(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
     writers = [_python(WRITER, str(tmp_path), name, stderr=subprocess.PIPE) for name in "abc"]
     errors = [w.communicate(timeout=300)[1] for w in writers]
     assert [w.returncode for w in writers] == [0, 0, 0], errors
@@ -327,9 +323,7 @@ def test_view_falls_back_to_the_feed_and_flags_missing_reference(con: duckdb.Duc
     ]
 
 
-@pytest.mark.skipif(
-    not (PROJECT_ROOT / ".venv" / "bin" / "duckdb").exists(), reason="duckdb CLI not installed"
-)
+@pytest.mark.skipif(not (PROJECT_ROOT / ".venv" / "bin" / "duckdb").exists(), reason="duckdb CLI not installed")
 def test_attach_sql_opens_the_lake_in_the_duckdb_cli(tmp_path: Path) -> None:
     # attach.sql names paths relative to the repository root; mirror that layout around a private lake
     (tmp_path / ".venv").symlink_to(PROJECT_ROOT / ".venv")
