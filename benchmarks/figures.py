@@ -1,7 +1,7 @@
 """Benchmark: figure extraction time per article against trafilatura's extraction time for the same pages.
 
 Run from the project root: ``.venv/bin/python benchmarks/figures.py [--repeat N]``. Pages: every demo article, and
-the Zyte article-extraction benchmark pages if /work/shared is present (read in place, never copied).
+the Zyte article-extraction benchmark pages if ../shared (beside the repository) is present (read in place, never copied).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pipeline import figures
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "pipeline" / "demo" / "site"
-ZYTE = Path("/work/shared/benchmarks/zyte-article-extraction/html")
+ZYTE = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "zyte-article-extraction" / "html"
 
 
 def pages() -> Iterator[tuple[str, str]]:

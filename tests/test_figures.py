@@ -21,7 +21,7 @@ from pipeline.figures.evaluate import FIELDS, load, score
 DEV = Path(__file__).parent / "data" / "figures_dev.jsonl"
 DEMO_KEY = Path(__file__).parent / "data" / "demo_expected.jsonl"
 SITE = Path(__file__).parents[1] / "pipeline" / "demo" / "site"
-SEED_ARTICLE = Path("/work/shared/seed/seed-article.txt")
+SEED_ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "seed" / "seed-article.txt"  # ../shared beside the repo
 SEED = (
     "Official South Korean data indicated that the total number of registered defectors from North Korea "
     "was around 800 in 2023 – almost three times the 278 reported in 2022."
