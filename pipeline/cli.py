@@ -86,8 +86,9 @@ def _print_reported_vs_official(settings: Settings) -> None:
                ORDER BY year, metric, subgroup NULLS FIRST, kind, outlet"""
         ).fetchall()
     table = Table(title="Reported vs official (Ministry of Unification)")
-    for name in ("year", "figure", "reported", "hedge", "official", "agreement", "outlet"):
-        table.add_column(name, overflow="fold")
+    for name in ("year", "figure", "reported", "hedge", "official", "agreement"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("outlet", overflow="fold")
     for year, figure, kind, value, low, high, hedge, official, agreement, outlet in rows:
         reported = _number(value) if value is not None else f"{_number(low)}–{_number(high)}"
         stated = _number(official)
@@ -95,7 +96,7 @@ def _print_reported_vs_official(settings: Settings) -> None:
             reported, stated = f"×{reported}", f"×{official:.2f}" if official is not None else ""
         colour = {"agrees": "green", "disagrees": "red"}.get(agreement, "dim")
         table.add_row(str(year), figure, reported, hedge, stated, f"[{colour}]{agreement}[/]", outlet or "")
-    console.print(table)
+    Console(width=max(console.width, 110)).print(table)  # narrower, it wraps numbers and outlets into unreadable cells
 
 
 def _number(value: Any) -> str:
