@@ -10,7 +10,7 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 STAGES = ("poll_feeds", "fetch_pages", "extract_articles", "find_figures")
 MAX_FETCH_ATTEMPTS = 3
+FIGURE_KEY = ["article_url", "span_start", "span_end", "kind"]
 
 
 def start_run(settings: Settings, *, trigger: str, run_id: str | None = None) -> str:
@@ -125,60 +126,79 @@ async def _fetch(settings: Settings, urls: Sequence[str]) -> list[tuple[Any, Any
         )
 
 
+PENDING_PAGES = """
+    SELECT p.url, p.body_sha256, p.fetched_at, e.published_at FROM pages p
+    JOIN entries e ON e.url = p.url LEFT JOIN articles a ON a.url = p.url
+    WHERE p.error IS NULL AND p.body_sha256 IS NOT NULL AND (a.url IS NULL OR a.body_sha256 <> p.body_sha256)
+    ORDER BY p.url"""
+ARCHIVED_PAGES = """
+    SELECT p.url, p.body_sha256, p.fetched_at, e.published_at FROM pages p
+    JOIN entries e ON e.url = p.url LEFT JOIN articles a ON a.url = p.url
+    WHERE p.error IS NULL AND p.body_sha256 IS NOT NULL
+      AND coalesce(a.published_at, e.published_at, p.fetched_at) >= ? AND (? IS NULL OR e.topic = ?)
+    ORDER BY p.url"""
+UNREAD_ARTICLES = """
+    SELECT a.url, a.text, a.published_at, e.topic FROM articles a JOIN entries e ON e.url = a.url
+    WHERE a.status = 'ok' AND a.figures_version IS DISTINCT FROM ? ORDER BY a.url"""
+
+
 def extract_articles(settings: Settings, run_id: str) -> dict[str, int]:
     """Extract the article of every fetched page whose body has not been extracted yet."""
     with warehouse.connect(settings) as con:
-        backlog = con.execute(
-            """SELECT p.url, p.body_sha256, p.fetched_at, e.published_at FROM pages p
-               JOIN entries e ON e.url = p.url LEFT JOIN articles a ON a.url = p.url
-               WHERE p.error IS NULL AND p.body_sha256 IS NOT NULL
-                 AND (a.url IS NULL OR a.body_sha256 <> p.body_sha256)
-               ORDER BY p.url"""
-        ).fetchall()
-        found = []
-        for url, sha, fetched_at, feed_published in backlog:
-            response = archive.read(settings.archive_dir, sha)
-            found.append(
-                articles.extract(
-                    response.body,
-                    url,
-                    headers=response.headers,
-                    feed_published=feed_published,
-                    fetched_at=fetched_at,
-                )
+        return _extract(settings, con, run_id, con.execute(PENDING_PAGES).fetchall())
+
+
+def reprocess(settings: Settings, run_id: str, *, since: datetime, topic: str | None = None) -> dict[str, int]:
+    """Extract again, from the raw archive and without refetching, every page published since ``since``.
+
+    The articles' figures are then read afresh by ``find_figures``: its text may have changed, and so may the extractor.
+    """
+    with warehouse.connect(settings) as con:
+        pages = con.execute(ARCHIVED_PAGES, [since, topic, topic]).fetchall()
+        return _extract(settings, con, run_id, pages)
+
+
+def _extract(settings: Settings, con: Any, run_id: str, pages: Sequence[tuple[Any, ...]]) -> dict[str, int]:
+    found = []
+    for url, sha, fetched_at, feed_published in pages:
+        response = archive.read(settings.archive_dir, sha)
+        found.append(
+            articles.extract(
+                response.body, url, headers=response.headers, feed_published=feed_published, fetched_at=fetched_at
             )
-        at = datetime.now(UTC)
-        checked = validate(
-            article_rows(found, run_id, at),
-            ARTICLES,
-            table="articles",
-            row_key=lambda r: str(r["url"]),
-            url_column="url",
-            run_id=run_id,
-            at=at,
         )
-        with warehouse.transaction(con):
-            warehouse.merge(con, "articles", checked.valid, ["url"])
-            _quarantine(con, checked.quarantine)
+    at = datetime.now(UTC)
+    checked = validate(
+        article_rows(found, run_id, at),
+        ARTICLES,
+        table="articles",
+        row_key=lambda r: str(r["url"]),
+        url_column="url",
+        run_id=run_id,
+        at=at,
+    )
+    with warehouse.transaction(con):
+        warehouse.merge(con, "articles", checked.valid, ["url"])
+        _quarantine(con, checked.quarantine)
     no_article = sum(1 for a in found if a.status == "no_article")
     counts = {"articles": len(found) - no_article, "no_article": no_article, "quarantined": checked.failed}
     log.info("extracted %d articles, %d pages without article text, %d quarantined", *counts.values())
+    if checked.failed:
+        raise SchemaFailure("articles", checked.failed, checked.total, checked.checks)
     return counts
 
 
 def find_figures(settings: Settings, run_id: str) -> dict[str, int]:
-    """Find the figures of every article not yet read by this extractor version; validate; load; quarantine."""
+    """Read the figures of every article not yet read by this extractor version; validate; load; quarantine.
+
+    An article read again has its figures replaced, in the same transaction, by what the current extractor finds.
+    """
     version = figures.EXTRACTOR_VERSION
     with warehouse.connect(settings) as con:
-        backlog = con.execute(
-            """SELECT a.url, a.text, a.published_at, e.topic FROM articles a JOIN entries e ON e.url = a.url
-               WHERE a.status = 'ok' AND a.figures_version IS DISTINCT FROM ? ORDER BY a.url""",
-            [version],
-        ).fetchall()
+        backlog = con.execute(UNREAD_ARTICLES, [version]).fetchall()
         at = datetime.now(UTC)
-        frame = figure_rows(backlog, run_id, at)
         checked = validate(
-            frame,
+            figure_rows(backlog, run_id, at),
             FIGURES,
             table="figures",
             row_key=_figure_key,
@@ -187,15 +207,16 @@ def find_figures(settings: Settings, run_id: str) -> dict[str, int]:
             at=at,
             context_columns=["article_text", "article_published_at"],
         )
+        read = {"read_urls": pd.DataFrame({"url": pd.Series([row[0] for row in backlog], dtype="string")})}
         with warehouse.transaction(con):
-            warehouse.merge(con, "figures", checked.valid, ["article_url", "span_start", "span_end", "kind"])
+            warehouse.execute(con, "DELETE FROM figures WHERE article_url IN (SELECT url FROM read_urls)", frames=read)
+            warehouse.merge(con, "figures", checked.valid, FIGURE_KEY)
             _quarantine(con, checked.quarantine)
-            urls = pd.DataFrame({"url": pd.Series([row[0] for row in backlog], dtype="string")})
             warehouse.execute(
                 con,
                 "UPDATE articles SET figures_version = ? WHERE url IN (SELECT url FROM read_urls)",
                 [version],
-                frames={"read_urls": urls},
+                frames=read,
             )
     counts = {"articles_read": len(backlog), "figures": len(checked.valid), "quarantined": checked.failed}
     log.info("read %d articles: %d figures loaded, %d quarantined", *counts.values())
@@ -237,23 +258,24 @@ def _known_urls(con: Any, urls: Sequence[str]) -> set[str]:
 def run(
     settings: Settings, *, trigger: str = "cli", feeds: Sequence[str] | None = None
 ) -> tuple[str, dict[str, dict[str, int]]]:
-    """One full pass: every stage in order; a schema failure is recorded and the run goes on."""
+    """One full pass: every stage in order; a schema failure is recorded (rows quarantined) and the run goes on."""
     run_id = start_run(settings, trigger=trigger)
+    stages: list[tuple[str, Callable[[], dict[str, int]]]] = [
+        ("poll_feeds", lambda: poll_feeds(settings, run_id, feeds=feeds)),
+        ("fetch_pages", lambda: fetch_pages(settings, run_id)),
+        ("extract_articles", lambda: extract_articles(settings, run_id)),
+        ("find_figures", lambda: find_figures(settings, run_id)),
+    ]
     counts: dict[str, dict[str, int]] = {}
     status = "success"
     try:
-        counts["poll_feeds"] = poll_feeds(settings, run_id, feeds=feeds)
-        counts["fetch_pages"] = fetch_pages(settings, run_id)
-        counts["extract_articles"] = extract_articles(settings, run_id)
-        try:
-            counts["find_figures"] = find_figures(settings, run_id)
-        except SchemaFailure as failure:
-            log.warning("%s", failure)
-            counts["find_figures"] = {
-                "figures": failure.total - failure.failed,
-                "quarantined": failure.failed,
-            }
-            status = "failed"
+        for name, stage in stages:
+            try:
+                counts[name] = stage()
+            except SchemaFailure as failure:
+                log.warning("%s", failure)
+                counts[name] = {"loaded": failure.total - failure.failed, "quarantined": failure.failed}
+                status = "failed"
     except Exception:
         finish_run(settings, run_id, status="failed", counts=counts)
         raise

@@ -40,6 +40,7 @@ TABLES = frozenset(
         "quarantine",
         "reference_series",
         "schema_migrations",
+        "quality_summaries",
     }
 )
 _EXTENSIONS = {

@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
-from pipeline import http, watch
-from pipeline.settings import Settings
+if TYPE_CHECKING:
+    from pipeline.watch import FeedState
 
 STATE_PREFIX = "feed:"
 
@@ -32,7 +32,10 @@ class FeedWatcher(BaseEventTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Loop forever: poll, remember, fire on unseen entries; a failure is logged and the loop goes on."""
-        states: dict[str, watch.FeedState] | None = None
+        from pipeline import http, watch  # here, not at import: DAG files import this module while parsing
+        from pipeline.settings import Settings
+
+        states: dict[str, FeedState] | None = None
         while True:
             interval = self.poll_interval or 300.0
             try:
@@ -59,14 +62,16 @@ class FeedWatcher(BaseEventTrigger):
                 self.log.exception("feed watcher round failed; next round in %.0fs", interval)
             await asyncio.sleep(interval)
 
-    async def _load(self, names: list[str]) -> dict[str, watch.FeedState]:
+    async def _load(self, names: list[str]) -> dict[str, FeedState]:
+        from pipeline.watch import FeedState
+
         if self.asset_state_store is None:
             return {}
         return {
-            name: watch.FeedState.from_json(await self.asset_state_store.aget(STATE_PREFIX + name)) for name in names
+            name: FeedState.from_json(await self.asset_state_store.aget(STATE_PREFIX + name)) for name in names
         }
 
-    async def _save(self, before: dict[str, watch.FeedState], after: dict[str, watch.FeedState]) -> None:
+    async def _save(self, before: dict[str, FeedState], after: dict[str, FeedState]) -> None:
         if self.asset_state_store is None:
             return
         for name, state in after.items():

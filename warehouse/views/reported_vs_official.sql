@@ -72,6 +72,7 @@ SELECT
             WHEN hedge = 'at_most' THEN official_value <= value
         END THEN 'agrees'
         ELSE 'disagrees'
-    END AS agreement
+    END AS agreement,
+    run_id
 FROM compared
 ORDER BY metric, year, subgroup, published_at;

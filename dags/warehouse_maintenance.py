@@ -1,0 +1,41 @@
+"""
+# Warehouse maintenance: compact files, expire snapshots
+
+**Trigger.** Daily.
+
+**Produces** a tidier lake: rows inlined in the catalog flushed to Parquet, adjacent small Parquet files merged,
+snapshots older than `NEWSFIGURES_SNAPSHOT_RETENTION_DAYS` expired (time travel reaches back that far, no further) and
+files no snapshot needs any more deleted. The task log says how many of each.
+
+**When it fails** it is usually a writer holding the catalog: the task retries. If it keeps failing, read the log; no
+data is at risk, the lake only stays larger until the next success.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from airflow.sdk import dag, task
+
+
+@task(task_display_name="Compact and expire", pool="warehouse_writer")
+def maintain() -> dict[str, int]:
+    from pipeline.airflow import tasks
+
+    return tasks.maintain()
+
+
+@dag(
+    dag_id="warehouse_maintenance",
+    dag_display_name="Warehouse maintenance: compact and expire",
+    schedule="@daily",
+    catchup=False,
+    doc_md=__doc__,
+    tags=["newsfigures", "maintenance"],
+    default_args={"owner": "newsfigures", "retries": 3, "retry_delay": timedelta(minutes=5)},
+)
+def warehouse_maintenance() -> None:
+    maintain()
+
+
+warehouse_maintenance()

@@ -1,0 +1,122 @@
+"""The bodies of the DAGs' tasks: settings read at run time, one call into the pipeline, Airflow's error mapping.
+
+DAG files import this inside their tasks, never at parse time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from airflow.sdk import Asset
+from airflow.sdk.exceptions import AirflowFailException
+
+from pipeline import flow
+from pipeline.errors import ConfigError, SchemaFailure
+from pipeline.settings import Settings
+
+FEEDS = "news_feeds"  # fed by the feed watcher; news_ingest is scheduled on it
+ARTICLES = "news_articles"  # news_ingest's extract step reports here
+FIGURES = "news_figures"  # news_ingest's figures step reports here; news_quality is scheduled on it
+STAGES = ("poll_feeds", "fetch_pages", "extract_articles", "find_figures")
+
+
+@contextmanager
+def failing_fast() -> Iterator[None]:
+    """Retrying cannot fix bad rows or bad configuration: fail the task at once, without retries."""
+    try:
+        yield
+    except (SchemaFailure, ConfigError) as exc:
+        raise AirflowFailException(str(exc)) from exc
+
+
+def start(context: Mapping[str, Any]) -> str:
+    """Record the pipeline run under Airflow's run id, so on-call can go from the UI to `runs` and `quarantine`."""
+    with failing_fast():
+        return flow.start_run(Settings.from_env(), trigger="airflow", run_id=context["run_id"])
+
+
+def feeds_to_poll(context: Mapping[str, Any]) -> list[str] | None:
+    """Feeds named by hand (params) and by every watcher event that triggered the run; None means all feeds."""
+    chosen = set(context["params"].get("feeds") or [])
+    for events in (context.get("triggering_asset_events") or {}).values():
+        for event in events:
+            chosen.update((event.extra or {}).get("payload", {}).get("feeds", []))
+    return sorted(chosen) or None
+
+
+def stage(name: str, run_id: str, context: Mapping[str, Any]) -> dict[str, int]:
+    """Run one stage of news_ingest; report articles and figures as asset events with their counts."""
+    settings = Settings.from_env()
+    with failing_fast():
+        if name == "poll_feeds":
+            return flow.poll_feeds(settings, run_id, feeds=feeds_to_poll(context))
+        if name == "fetch_pages":
+            return flow.fetch_pages(settings, run_id)
+        counts = (
+            flow.extract_articles(settings, run_id)
+            if name == "extract_articles"
+            else flow.find_figures(settings, run_id)
+        )
+    asset = ARTICLES if name == "extract_articles" else FIGURES
+    context["outlet_events"][Asset(asset)].extra = {"run_id": run_id, **counts}
+    return counts
+
+
+def finish(run_id: str, context: Mapping[str, Any]) -> str:
+    """Record the run's outcome: a stage that failed left no counts behind."""
+    pulled = {name: context["ti"].xcom_pull(task_ids=name) for name in STAGES}
+    counts = {name: value for name, value in pulled.items() if value is not None}
+    status = "success" if len(counts) == len(STAGES) else "failed"
+    with failing_fast():
+        flow.finish_run(Settings.from_env(), run_id, status=status, counts=counts)
+    return status
+
+
+def reprocess(context: Mapping[str, Any]) -> dict[str, int]:
+    """Extract articles again from the raw archive (params since, topic), then read their figures."""
+    params = context["params"]
+    since = (
+        datetime.fromisoformat(params["since"]).replace(tzinfo=UTC)
+        if params.get("since")
+        else datetime.min.replace(tzinfo=UTC)
+    )
+    settings = Settings.from_env()
+    run_id = flow.start_run(settings, trigger="reprocess", run_id=context["run_id"])
+    counts: dict[str, dict[str, int]] = {}
+    status = "failed"
+    try:
+        with failing_fast():
+            counts["reprocess"] = flow.reprocess(settings, run_id, since=since, topic=params.get("topic") or None)
+            counts["find_figures"] = flow.find_figures(settings, run_id)
+        status = "success"
+    finally:
+        flow.finish_run(settings, run_id, status=status, counts=counts)
+    return {"articles": counts["reprocess"]["articles"], "figures": counts["find_figures"]["figures"]}
+
+
+def assess_quality(context: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Summarise the figures of every ingest run that triggered this one (or the latest run, by hand)."""
+    from pipeline import quality
+
+    settings = Settings.from_env()
+    runs = [
+        str(event.extra["run_id"])
+        for events in (context.get("triggering_asset_events") or {}).values()
+        for event in events
+        if (event.extra or {}).get("run_id")
+    ]
+    if not runs:
+        latest = quality.latest_run(settings)
+        runs = [latest] if latest else []
+    summaries = quality.assess(settings, runs, assessed_by=context["run_id"], at=datetime.now(UTC))
+    return [{k: v for k, v in s.items() if k not in ("assessed_at", "disagreeing")} for s in summaries]
+
+
+def maintain() -> dict[str, int]:
+    """Compact the lake and expire old snapshots."""
+    from pipeline import maintenance
+
+    return maintenance.maintain(Settings.from_env(), now=datetime.now(UTC))
