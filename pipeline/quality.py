@@ -39,7 +39,9 @@ def latest_run(settings: Settings) -> str | None:
     return None if row is None else str(row[0])
 
 
-def assess(settings: Settings, ingest_run_ids: Sequence[str], *, assessed_by: str, at: datetime) -> list[dict[str, Any]]:
+def assess(
+    settings: Settings, ingest_run_ids: Sequence[str], *, assessed_by: str, at: datetime
+) -> list[dict[str, Any]]:
     """Summarise each ingest run's figures against the reference series and store the summaries."""
     summaries = []
     with warehouse.connect(settings) as con:

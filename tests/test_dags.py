@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 from airflow_support import (
     DAGS,
     ROOT,
-    AirflowApi,
     airflow_home,
-    child_env,
-    free_port,
-    interrupt_and_reap,
     lake_env,
     news_site,
     query,
@@ -165,40 +159,3 @@ def test_news_ingest_fails_at_once_on_a_broken_feeds_file(
     assert result.task_state("start_run") == "failed"
     assert result.tasks["start_run"]["tries"] == 1, "a configuration error was retried"
     assert "feed #3 lacks url" in result.output
-
-
-@pytest.mark.e2e
-@pytest.mark.skipif(os.environ.get("NEWSFIGURES_SKIP_E2E") == "1", reason="NEWSFIGURES_SKIP_E2E=1")
-def test_make_airflow_serves_the_dag_runs_it_and_stops_cleanly(tmp_path: Path, lake_env: dict[str, str]) -> None:
-    port = free_port()
-    env = child_env(
-        {
-            **lake_env,
-            "AIRFLOW_PORT": str(port),
-            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
-        }
-    )
-    home = tmp_path / "airflow"
-    launcher = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.airflow.standalone", "--home", str(home)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        api = AirflowApi.wait_until_up(f"http://127.0.0.1:{port}", home, launcher)
-        assert api.get("/api/v2/pools/warehouse_writer")["slots"] == 1
-        assert api.get("/api/v2/importErrors")["total_entries"] == 0
-        api.patch("/api/v2/dags/news_ingest", {"is_paused": False})
-        run = api.post("/api/v2/dags/news_ingest/dagRuns", {"logical_date": None, "conf": {"feeds": ["wire"]}})
-
-        state = api.wait_for_run("news_ingest", run["dag_run_id"], timeout=180)
-
-        assert state == "success"
-        [(status,)] = query(lake_env, f"SELECT status FROM runs WHERE run_id = '{run['dag_run_id']}'")
-        assert status == "success"
-    finally:
-        left = interrupt_and_reap(launcher)
-    assert left == [], f"still running after Ctrl-C: {left}"

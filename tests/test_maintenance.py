@@ -1,0 +1,64 @@
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import maintenance, warehouse
+from pipeline.settings import Settings
+
+
+def runs(n: int, batch: int) -> pd.DataFrame:
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    return pd.DataFrame(
+        {
+            "run_id": [f"r{n}-{i}" for i in range(batch)],
+            "started_at": at,
+            "finished_at": at,
+            "trigger": "test",
+            "status": "success",
+            "extractor_version": "v",
+            "counts": "{}",
+        }
+    )
+
+
+def parquet_files(tmp_path: Path) -> int:
+    return len(list((tmp_path / "data").rglob("*.parquet")))
+
+
+def test_maintenance_compacts_files_expires_snapshots_and_keeps_every_row(tmp_path: Path) -> None:
+    settings = Settings(catalog=f"sqlite:{tmp_path}/c.sqlite", data_path=f"{tmp_path}/data/", feeds=())
+    with warehouse.connect(settings) as con:
+        warehouse.migrate(con)
+        for n in range(6):  # each batch big enough to be written as its own Parquet file, not inlined
+            with warehouse.transaction(con):
+                warehouse.append(con, "runs", runs(n, 2_000))
+        snapshots = con.execute("SELECT count(*) FROM news.snapshots()").fetchone()[0]
+    before = parquet_files(tmp_path)
+    assert before >= 6
+
+    done = maintenance.maintain(settings, now=datetime.now(UTC) + timedelta(days=settings.snapshot_retention_days + 1))
+
+    assert done["files_merged"] >= 6 and done["files_written"] < done["files_merged"]
+    assert done["snapshots_expired"] >= snapshots - 1
+    assert parquet_files(tmp_path) < before
+    with warehouse.connect(settings, read_only=True) as con:
+        assert con.execute("SELECT count(*), count(DISTINCT run_id) FROM runs").fetchone() == (12_000, 12_000)
+
+
+def test_snapshots_within_retention_are_kept_for_time_travel(tmp_path: Path) -> None:
+    settings = Settings(catalog=f"sqlite:{tmp_path}/c.sqlite", data_path=f"{tmp_path}/data/", feeds=())
+    with warehouse.connect(settings) as con:
+        warehouse.migrate(con)
+        with warehouse.transaction(con):
+            warehouse.append(con, "runs", runs(0, 10))
+        version = con.execute("SELECT max(snapshot_id) FROM news.snapshots()").fetchone()[0]
+        with warehouse.transaction(con):
+            warehouse.append(con, "runs", runs(1, 10))
+
+    done = maintenance.maintain(settings, now=datetime.now(UTC))
+
+    assert done["snapshots_expired"] == 0
+    with warehouse.connect(settings, read_only=True) as con:
+        assert con.execute(f"SELECT count(*) FROM runs AT (VERSION => {version})").fetchone() == (10,)
+        assert con.execute("SELECT count(*) FROM runs").fetchone() == (20,)
