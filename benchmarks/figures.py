@@ -1,7 +1,8 @@
 """Benchmark: figure extraction time per article against trafilatura's extraction time for the same pages.
 
 Run from the project root: ``.venv/bin/python benchmarks/figures.py [--repeat N]``. Pages: every demo article, and
-the Zyte article-extraction benchmark pages if ../shared (beside the repository) is present (read in place, never copied).
+the Zyte article-extraction benchmark pages if ../shared (beside the repository) is present (read in place,
+never copied).
 """
 
 from __future__ import annotations

@@ -26,8 +26,8 @@ def merge_then_die(con, table, frame, key, **kwargs):
     return inserted
 warehouse.merge = merge_then_die
 lake = sys.argv[2]
-settings = Settings(catalog=f"sqlite:{lake}/catalog.sqlite", data_path=f"{lake}/data/", archive_dir=Path(lake) / "archive",
-                    feeds=demo_feeds(sys.argv[1]))
+settings = Settings(catalog=f"sqlite:{lake}/catalog.sqlite", data_path=f"{lake}/data/",
+                    archive_dir=Path(lake) / "archive", feeds=demo_feeds(sys.argv[1]))
 flow.run(settings, trigger="test")
 """
 
