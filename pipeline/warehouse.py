@@ -41,6 +41,7 @@ TABLES = frozenset(
         "reference_series",
         "schema_migrations",
         "quality_summaries",
+        "alerts",
     }
 )
 _EXTENSIONS = {

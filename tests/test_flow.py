@@ -1,5 +1,6 @@
 """A whole pass, as `newsfigures run` does it: real HTTP, trafilatura, Pandera and a DuckLake in a temporary folder."""
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -179,3 +180,22 @@ def test_a_figure_that_cannot_be_right_is_quarantined_and_the_rest_loads(server:
     assert loaded == [(67.0, 2022)]
     assert held == [(run_id, "year_not_after_publication", "2023", server.url("/a.html"))]
     assert status == "failed"
+
+
+def test_the_seed_misreport_is_a_disagreement_finding_not_a_schema_failure(
+    demo_pass: tuple[Settings, dict[str, int], dict[str, int]],
+) -> None:
+    settings, first, _ = demo_pass
+    with warehouse.connect(settings, read_only=True) as con:
+        rows = con.execute(
+            """SELECT span_text, findings FROM figures
+               WHERE sentence LIKE '%around 800 in 2023%' ORDER BY span_start"""
+        ).fetchall()
+        parts = con.execute("SELECT count(*) FROM figures WHERE findings LIKE '%parts_vs_total%'").fetchone()[0]
+    assert first["quarantine"] == 0
+    findings = {span: json.loads(f) if f else [] for span, f in rows}
+    assert findings["around 800"][0]["check"] == "reference_disagrees"
+    assert "official figure is 196" in findings["around 800"][0]["message"]
+    assert findings["278"][0]["check"] == "reference_disagrees"
+    assert findings["almost three times"] == []  # 800/278 and 196/67 both hold
+    assert parts == 3  # "26 men and 216 women" against the total of 236
