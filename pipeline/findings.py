@@ -40,7 +40,7 @@ class Reference:
 
 
 def holds(stated: Row, actual: float, *, exact: float = TOLERANCE["exact"]) -> bool:
-    """Whether ``actual`` is what a figure stated with its hedge (and range) allows; ``exact`` is the exact hedge's slack."""
+    """Whether ``actual`` is what a figure stated with its hedge (or range) allows; ``exact``: the exact slack."""
     low, high, hedge = stated.get("low"), stated.get("high"), stated["hedge"]
     if stated.get("value") is None:
         return low is not None and high is not None and float(low) <= actual <= float(high)
@@ -95,7 +95,8 @@ def within_article(rows: Sequence[Row]) -> dict[int, list[dict[str, str]]]:
         if subgroup is None and men and women and None not in (men["value"], women["value"], total["value"]):
             parts = men["value"] + women["value"]
             if not holds(total, parts, exact=0):  # an article's own arithmetic: exact figures must add up
-                message = f"{_n(men['value'])} men + {_n(women['value'])} women = {_n(parts)}, not the total {_n(total['value'])}"
+                summed = f"{_n(men['value'])} men + {_n(women['value'])} women = {_n(parts)}"
+                message = f"{summed}, not the total {_n(total['value'])}"
                 for row in (total, men, women):
                     add(row, "parts_vs_total", message)
     for (subgroup, year), total in cumulative.items():
@@ -103,8 +104,12 @@ def within_article(rows: Sequence[Row]) -> dict[int, list[dict[str, str]]]:
         if previous and arrived and None not in (previous["value"], arrived["value"], total["value"]):
             expected = previous["value"] + arrived["value"]
             if not holds(total, expected, exact=0):
-                add(total, "cumulative_chain", f"cumulative {_n(total['value'])} for {year}, but {_n(previous['value'])} "
-                    f"to {year - 1} + {_n(arrived['value'])} arrivals in {year} = {_n(expected)}")  # fmt: skip
+                chain = f"{_n(previous['value'])} to {year - 1} + {_n(arrived['value'])} arrivals in {year}"
+                add(
+                    total,
+                    "cumulative_chain",
+                    f"cumulative {_n(total['value'])} for {year}, but {chain} = {_n(expected)}",
+                )
     return out
 
 

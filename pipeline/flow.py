@@ -18,9 +18,9 @@ import pandas as pd
 
 from pipeline import archive, articles, feeds, figures, http, pages, warehouse
 from pipeline.errors import SchemaFailure
+from pipeline.findings import Reference, annotate
 from pipeline.frames import article_rows, entry_rows, figure_rows, page_rows, poll_rows
 from pipeline.settings import Settings
-from pipeline.findings import Reference, annotate
 from pipeline.validate import Validated, validate
 from schemas import ARTICLES, FIGURES
 

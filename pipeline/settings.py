@@ -42,6 +42,12 @@ class Settings:
     poll_interval: float = 300.0
     quarantine_threshold: float = 0.2
     snapshot_retention_days: int = 30
+    alert_smtp_url: str = ""  # smtp://[user:password@]host:port; empty: no e-mail (unless Airflow's newsfigures_smtp)
+    alert_email_from: str = "newsfigures@localhost"
+    alert_email_to: str = ""  # comma-separated
+    alert_slack_webhook: str = ""  # a Slack incoming-webhook URL (or Airflow connection newsfigures_slack)
+    alert_webhook_url: str = ""  # receives the alert as JSON (or Airflow connection newsfigures_webhook)
+    alert_repeat_hours: float = 24.0  # the same failure in consecutive runs is sent again only after this long
     feeds: tuple[Feed, ...] = field(default=())
 
     @classmethod

@@ -32,6 +32,7 @@ class Seen:
     method: str
     path: str
     headers: dict[str, str]
+    body: bytes = b""
 
 
 Handler = Callable[[Seen], Reply]
@@ -94,7 +95,13 @@ class LocalServer:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
-                seen = Seen("GET", self.path, {k.lower(): v for k, v in self.headers.items()})
+                self._answer(b"")
+
+            def do_POST(self) -> None:  # webhook receivers: the body is recorded with the request
+                self._answer(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
+            def _answer(self, body: bytes) -> None:
+                seen = Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 with server._lock:
                     server.requests.append(seen)
                 handler = server.routes.get(self.path)

@@ -14,6 +14,7 @@ from airflow.sdk import Asset
 from airflow.sdk.exceptions import AirflowFailException
 
 from pipeline import flow
+from pipeline.airflow import alerting
 from pipeline.errors import ConfigError, SchemaFailure
 from pipeline.settings import Settings
 
@@ -48,19 +49,23 @@ def feeds_to_poll(context: Mapping[str, Any]) -> list[str] | None:
 
 
 def stage(name: str, run_id: str, context: Mapping[str, Any]) -> dict[str, int]:
-    """Run one stage of news_ingest; report articles and figures as asset events with their counts."""
+    """Run one stage of news_ingest; alert on quarantined rows; report articles and figures as asset events."""
     settings = Settings.from_env()
     with failing_fast():
         if name == "poll_feeds":
             return flow.poll_feeds(settings, run_id, feeds=feeds_to_poll(context))
         if name == "fetch_pages":
             return flow.fetch_pages(settings, run_id)
-        counts = (
-            flow.extract_articles(settings, run_id)
-            if name == "extract_articles"
-            else flow.find_figures(settings, run_id)
-        )
-    asset = ARTICLES if name == "extract_articles" else FIGURES
+    table = "articles" if name == "extract_articles" else "figures"
+    try:
+        counts = flow.extract_articles(settings, run_id) if table == "articles" else flow.find_figures(settings, run_id)
+    except SchemaFailure as failure:
+        alerting.after_stage(settings, context, run_id=run_id, table=table, total=failure.total, task_failed=True)
+        raise AirflowFailException(str(failure)) from failure
+    if counts["quarantined"]:
+        total = counts[table] + counts["quarantined"]
+        alerting.after_stage(settings, context, run_id=run_id, table=table, total=total, task_failed=False)
+    asset = ARTICLES if table == "articles" else FIGURES
     context["outlet_events"][Asset(asset)].extra = {"run_id": run_id, **counts}
     return counts
 

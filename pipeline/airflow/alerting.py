@@ -1,0 +1,81 @@
+"""Alert channels from Airflow connections, when they exist; else from NEWSFIGURES_ALERT_* settings.
+
+Connections: ``newsfigures_smtp`` (type smtp; extra ``{"to": "a@x, b@y", "from_email": ...}``) sends through the smtp
+provider's hook; ``newsfigures_slack`` (type slackwebhook) through the slack provider's hook; ``newsfigures_webhook``
+(type http; its host is the URL) receives the alert as JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from airflow.sdk import Connection
+from airflow.sdk.exceptions import AirflowNotFoundException
+
+from pipeline import alerts
+from pipeline.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SMTP, SLACK, WEBHOOK = "newsfigures_smtp", "newsfigures_slack", "newsfigures_webhook"
+
+
+def _connection(conn_id: str) -> Any | None:
+    try:
+        return Connection.get(conn_id)
+    except AirflowNotFoundException:
+        return None
+
+
+def channels(settings: Settings) -> alerts.Channels:
+    """Settings' channels, each replaced by its Airflow connection where one is defined."""
+    extra: dict[str, alerts.Sender] = {}
+    if (smtp := _connection(SMTP)) is not None:
+        to = [a.strip() for a in str(smtp.extra_dejson.get("to", settings.alert_email_to)).split(",") if a.strip()]
+        sender = smtp.extra_dejson.get("from_email") or settings.alert_email_from
+
+        def by_email(alert: alerts.Alert) -> None:
+            from airflow.providers.smtp.hooks.smtp import SmtpHook
+
+            with SmtpHook(smtp_conn_id=SMTP) as hook:
+                hook.send_email_smtp(
+                    to=to, subject=alert.subject, html_content=f"<pre>{alert.text()}</pre>", from_email=sender
+                )
+
+        extra["smtp"] = by_email
+    if _connection(SLACK) is not None:
+
+        def by_slack(alert: alerts.Alert) -> None:
+            from airflow.providers.slack.hooks.slack_webhook import SlackWebhookHook
+
+            payload = alerts.slack_payload(alert)
+            SlackWebhookHook(slack_webhook_conn_id=SLACK).send(text=payload["text"], blocks=payload["blocks"])
+
+        extra["slack"] = by_slack
+    if (hook := _connection(WEBHOOK)) is not None:
+        url = str(hook.host)
+        extra["webhook"] = lambda alert: alerts.post(url, alert.as_json(), 10.0)
+    base = alerts.Channels.from_settings(settings)
+    return alerts.Channels(base.smtp_url, base.email_from, base.email_to, base.slack_webhook, base.webhook_url, extra)
+
+
+def after_stage(
+    settings: Settings, context: Mapping[str, Any], *, run_id: str, table: str, total: int, task_failed: bool
+) -> None:
+    """Alert on-call about the rows this task quarantined (once per run; repeats are summarised)."""
+    ti = context["ti"]
+    alert = alerts.build(
+        settings,
+        run_id=run_id,
+        table=table,
+        total=total,
+        dag_id=ti.dag_id,
+        task_id=ti.task_id,
+        task_failed=task_failed,
+        log_url=getattr(ti, "log_url", None),
+    )
+    if alert is not None:
+        alerts.dispatch(settings, alert, channels(settings), at=datetime.now(UTC))
