@@ -6,7 +6,7 @@ import json
 import logging
 import socket
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import click
@@ -73,6 +73,27 @@ def _run(settings: Settings, *, trigger: str, feeds: tuple[str, ...] | None) -> 
     for stage, numbers in counts.items():
         table.add_row(stage, ", ".join(f"{k} {v}" for k, v in numbers.items()))
     console.print(table)
+    _alert(settings, run_id, trigger, counts)
+
+
+def _alert(settings: Settings, run_id: str, trigger: str, counts: dict[str, dict[str, int]]) -> None:
+    """Tell on-call about quarantined rows through the NEWSFIGURES_ALERT_* channels, as the DAG does."""
+    from pipeline import alerts
+
+    for stage, table, loaded in (("extract_articles", "articles", "articles"), ("find_figures", "figures", "figures")):
+        numbers = counts.get(stage, {})
+        if not numbers.get("quarantined"):
+            continue
+        failed = numbers["quarantined"]
+        total = numbers.get(loaded, numbers.get("loaded", 0)) + failed
+        alert = alerts.build(
+            settings, run_id=run_id, table=table, total=total, dag_id=trigger, task_id=stage,
+            task_failed=failed / total > settings.quarantine_threshold,
+        )  # fmt: skip
+        if alert is not None:
+            decision = alerts.dispatch(settings, alert, alerts.Channels.from_settings(settings), at=datetime.now(UTC))
+            console.print(f"[red]{alert.subject}[/] — alert sent to: {decision['channels'] or 'no channel configured'}")
+            console.print(f"  inspect: {alert.inspect_sql}")
 
 
 def _print_reported_vs_official(settings: Settings) -> None:
@@ -144,3 +165,26 @@ def migrate() -> None:
     with warehouse.connect(Settings.from_env()) as con:
         applied = warehouse.migrate(con)
     console.print(f"applied: {', '.join(applied) or 'nothing (up to date)'}")
+
+
+@main.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Directory for the chart (default warehouse/lake/report/).",
+)
+def report(out_dir: str | None) -> None:
+    """Chart reported yearly arrivals against the official series: a PNG and a self-contained HTML page."""
+    from pathlib import Path
+
+    from pipeline import report as charts
+    from pipeline.errors import WarehouseError
+
+    try:
+        paths = charts.write(Settings.from_env(), Path(out_dir) if out_dir else charts.DEFAULT_OUT)
+    except WarehouseError as exc:
+        raise click.ClickException(f"{exc} (run `newsfigures run` or `newsfigures demo` first)") from exc
+    for path in paths:
+        console.print(f"wrote [bold]{path}[/]", soft_wrap=True)  # a path wrapped mid-name cannot be copied

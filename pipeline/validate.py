@@ -133,6 +133,8 @@ def _describe(
 def _text(value: Any) -> str | None:
     if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
         return None
+    if isinstance(value, float) and value.is_integer():  # a year or a count held in a float column reads as 2031
+        return str(int(value))
     return str(value)
 
 

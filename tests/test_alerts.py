@@ -1,47 +1,17 @@
 """Schema-failure alerts delivered to real receivers: an aiosmtpd SMTP server and a local webhook endpoint."""
 
 import json
-import socket
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
-from aiosmtpd.controller import Controller
-from conftest import LocalServer
+from conftest import Inbox, LocalServer
 
 from pipeline import alerts, warehouse
 from pipeline.settings import Settings
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    handler = Inbox()
-    with socket.socket() as probe:  # aiosmtpd checks readiness by connecting: it needs a real port up front
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
@@ -70,7 +40,7 @@ def failing_run(
             "article_url": f"https://news.example/{run_id}",
             "row_json": "{}",
             "quarantined_at": started,
-        }  # fmt: skip
+        }
         for check in checks
     ]
     with warehouse.connect(settings) as con, warehouse.transaction(con):
@@ -119,7 +89,8 @@ def test_one_alert_reaches_every_receiver_with_what_on_call_needs(
         "'999'",
         "https://news.example/run-1",
         "Task log: http://127.0.0.1:8080/dags/news_ingest/runs/run-1/tasks/find_figures",
-        "SELECT check_name, column_name, bad_value, reason, article_url, row_json FROM quarantine WHERE run_id = 'run-1'",
+        "SELECT check_name, column_name, bad_value, reason, article_url, row_json FROM quarantine "
+        "WHERE run_id = 'run-1'",
     ):
         assert expected in body, expected
     [slack] = server.seen("/slack")

@@ -17,6 +17,7 @@ from airflow_support import (
     query,
     run_dag_test,
 )
+from conftest import Inbox, LocalServer
 
 __all__ = ["airflow_home", "lake_env", "news_site"]  # fixtures, imported for pytest
 
@@ -129,10 +130,18 @@ def test_news_ingest_loads_articles_and_figures_from_the_chosen_feeds(
     assert json.loads(counts)["find_figures"]["figures"] == len(figures)
 
 
-def test_news_ingest_fails_at_once_on_quarantined_figures_and_keeps_the_good_ones(
-    airflow_home: dict[str, str], lake_env: dict[str, str]
+def test_news_ingest_fails_at_once_on_quarantined_figures_keeps_the_good_ones_and_alerts_once(
+    airflow_home: dict[str, str], lake_env: dict[str, str], inbox: tuple[Inbox, int], server: LocalServer
 ) -> None:
-    result = run_dag_test("news_ingest", {**airflow_home, **lake_env}, conf={"feeds": []})
+    mail, smtp_port = inbox
+    webhook = server.route("/alerts", body=b"ok")
+    alerting = {
+        "NEWSFIGURES_ALERT_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
+        "NEWSFIGURES_ALERT_EMAIL_TO": "oncall@example.org",
+        "NEWSFIGURES_ALERT_WEBHOOK_URL": webhook,
+        "NEWSFIGURES_QUARANTINE_THRESHOLD": "0",  # any quarantined row fails the task (default: above 20%)
+    }
+    result = run_dag_test("news_ingest", {**airflow_home, **lake_env, **alerting}, conf={"feeds": []})
 
     assert result.state == "failed"
     assert result.task_state("find_figures") == "failed"
@@ -144,6 +153,13 @@ def test_news_ingest_fails_at_once_on_quarantined_figures_and_keeps_the_good_one
     assert loaded > 0
     [(status,)] = query(lake_env, f"SELECT status FROM runs WHERE run_id = '{result.run_id}'")
     assert status == "failed"
+    [message] = mail.messages
+    assert f"DAG news_ingest, run {result.run_id}, task find_figures" in message.get_content()
+    assert "/tabloid/exodus.html" in message.get_content()
+    [posted] = server.seen("/alerts")
+    payload = json.loads(posted.body)
+    assert payload["task_failed"] is True and payload["failed"] == len(bad)
+    assert payload["log_url"].endswith("/tasks/find_figures?try_number=1")
 
 
 def test_news_ingest_fails_at_once_on_a_broken_feeds_file(
