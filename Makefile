@@ -26,6 +26,7 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 demo: $(VENV)/.synced
 	$(BIN)/newsfigures demo
+	$(BIN)/newsfigures report
 
 test: $(VENV)/.synced
 	$(BIN)/pytest

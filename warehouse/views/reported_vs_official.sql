@@ -73,6 +73,8 @@ SELECT
         END THEN 'agrees'
         ELSE 'disagrees'
     END AS agreement,
-    run_id
+    run_id,
+    topic,
+    figure_no
 FROM compared
 ORDER BY metric, year, subgroup, published_at;

@@ -1,0 +1,85 @@
+"""An analyst's process reads the marts in a loop while the pipeline loads: no errors, and counts never go down."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from pipeline import flow, warehouse
+from pipeline.demo.server import SITE, demo_feeds, serve
+from pipeline.settings import PROJECT_ROOT, Settings
+
+# The analyst: a separate process, one read-only connection, counting what each mart shows until told to stop.
+ANALYST = textwrap.dedent(
+    """
+    import json, sys, time
+    from pathlib import Path
+    from pipeline import warehouse
+    from pipeline.settings import Settings
+
+    catalog, data_path, stop = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    QUERIES = {
+        "reported_vs_official": "SELECT count(*) FROM reported_vs_official",
+        "reporting_timeline": "SELECT count(*) FROM reporting_timeline",
+        "outlet_accuracy": "SELECT coalesce(sum(figures_reported), 0) FROM outlet_accuracy",
+        "ingestion_health": "SELECT coalesce(sum(polls), 0) FROM ingestion_health",
+        "ingestion_health_daily": "SELECT coalesce(sum(articles), 0) FROM ingestion_health_daily",
+    }
+    with warehouse.connect(Settings(catalog=catalog, data_path=data_path), read_only=True) as con:
+        while True:
+            last = stop.exists()  # one more round after the loader finished: it must see the final counts
+            seen = {name: con.execute(sql).fetchone()[0] for name, sql in QUERIES.items()}
+            print(json.dumps(seen), flush=True)
+            if last:
+                break
+            time.sleep(0.25)
+    """
+)
+
+
+def test_an_analyst_reads_the_marts_while_the_pipeline_loads(tmp_path: Path) -> None:
+    settings = Settings(
+        catalog=f"sqlite:{tmp_path}/lake/catalog.sqlite",
+        data_path=f"{tmp_path}/lake/data/",
+        archive_dir=tmp_path / "lake" / "archive",
+    )
+    with warehouse.connect(settings) as con:
+        warehouse.migrate(con)  # the analyst needs a lake to attach; the loads below then fill it
+    stop = tmp_path / "stop"
+    analyst = subprocess.Popen(
+        [sys.executable, "-c", ANALYST, settings.catalog, settings.data_path, str(stop)],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        with serve(SITE) as base:
+            feeds = demo_feeds(base)
+            time.sleep(1.5)  # let the analyst attach and read the empty marts first
+            # one feed per pass, then all of them (304s): the marts grow in steps while the analyst reads
+            for chosen in ([feeds[0]], feeds[1:], feeds):
+                _, counts = flow.run(replace(settings, feeds=feeds), trigger="test", feeds=[f.name for f in chosen])
+                assert all("quarantined" not in c or c["quarantined"] == 0 for c in counts.values())
+        stop.touch()
+        out, err = analyst.communicate(timeout=60)
+    finally:
+        if analyst.poll() is None:
+            analyst.kill()
+            analyst.communicate()
+    assert analyst.returncode == 0, err
+    seen = [json.loads(line) for line in out.splitlines()]
+    assert len(seen) >= 5, "the analyst should have read the marts many times during the loads"
+    for mart in seen[0]:
+        series = [s[mart] for s in seen]
+        assert all(a <= b for a, b in itertools.pairwise(series)), f"{mart} went down: {series}"
+        assert len(set(series)) >= 2, f"{mart} never changed while the pipeline loaded: {series}"
+    with warehouse.connect(settings, read_only=True) as con:
+        final = con.execute("SELECT count(*) FROM reported_vs_official").fetchone()
+    assert final is not None and seen[-1]["reported_vs_official"] == final[0] > 0

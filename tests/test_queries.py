@@ -1,0 +1,76 @@
+"""The worked example queries in warehouse/queries/: each states its question and answers it on the demo lake."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline import flow, warehouse
+from pipeline.demo.server import SITE, demo_feeds, serve
+from pipeline.settings import PROJECT_ROOT, Settings
+
+QUERIES = sorted((warehouse.WAREHOUSE_DIR / "queries").glob("*.sql"))
+DUCKDB_CLI = PROJECT_ROOT / ".venv" / "bin" / "duckdb"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    root = tmp_path_factory.mktemp("queries")
+    with serve(SITE) as base:
+        settings = Settings(
+            catalog=f"sqlite:{root}/lake/catalog.sqlite",
+            data_path=f"{root}/lake/data/",
+            archive_dir=root / "lake" / "archive",
+            feeds=demo_feeds(base),
+        )
+        flow.run(settings, trigger="test")
+        flow.run(settings, trigger="test")
+    yield settings
+
+
+@pytest.fixture(scope="module")
+def reader(demo: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    with warehouse.connect(demo, read_only=True) as con:
+        yield con
+
+
+def test_there_are_worked_examples() -> None:
+    assert len(QUERIES) >= 6
+
+
+@pytest.mark.parametrize("path", QUERIES, ids=[p.stem for p in QUERIES])
+def test_each_query_says_its_question_and_returns_rows(path: Path, reader: duckdb.DuckDBPyConnection) -> None:
+    text = path.read_text(encoding="utf-8")
+    first = text.splitlines()[0]
+    assert first.startswith("-- ") and "?" in text.split("\n\n")[0], "lead with the question, as a comment"
+    rows = reader.execute(text).fetchall()
+    assert rows, f"{path.name} returned no rows on the demo lake"
+
+
+def test_the_seed_query_finds_the_800(reader: duckdb.DuckDBPyConnection) -> None:
+    rows = reader.execute((warehouse.WAREHOUSE_DIR / "queries" / "seed_claim.sql").read_text()).fetchall()
+    assert (800, "approximate", 196) in {row[1:4] for row in rows}
+
+
+@pytest.mark.skipif(not DUCKDB_CLI.exists(), reason="duckdb-cli is not installed in .venv")
+def test_the_duckdb_cli_runs_a_query_file_on_the_lake_read_only(demo: Settings, tmp_path: Path) -> None:
+    # attach.sql, pointed at this test's lake instead of warehouse/lake/
+    attach = (warehouse.WAREHOUSE_DIR / "attach.sql").read_text(encoding="utf-8")
+    init = attach.replace("warehouse/lake/catalog.sqlite", demo.catalog.removeprefix("sqlite:"))
+    assert init != attach
+    (tmp_path / "attach.sql").write_text(init, encoding="utf-8")
+    query = warehouse.WAREHOUSE_DIR / "queries" / "feed_health.sql"
+    done = subprocess.run(  # as the README says: duckdb -init warehouse/attach.sql < warehouse/queries/x.sql
+        [str(DUCKDB_CLI), "-csv", "-init", str(tmp_path / "attach.sql")],
+        input=query.read_text(encoding="utf-8"),
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert {"demo-wire", "demo-herald", "demo-retire"} <= {line.split(",")[0] for line in done.stdout.splitlines()}

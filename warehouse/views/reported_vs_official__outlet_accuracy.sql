@@ -1,0 +1,45 @@
+-- Per outlet: how many whole-year figures it reported, how many could be checked, the share that agrees with the
+-- official series, and its worst misreports with their URLs. Built on reported_vs_official (the agreement rule
+-- lives there), so this file's name sorts after it: views are created in file-name order.
+CREATE OR REPLACE VIEW outlet_accuracy AS
+WITH misreport AS (
+    -- one row per distinct claim: an article that repeats a wrong number counts once in the worst list
+    SELECT DISTINCT outlet, metric, subgroup, year, kind, reported_value, low, high, official_value, deviation, url,
+        published_at
+    FROM reported_vs_official
+    WHERE agreement = 'disagrees'
+),
+worst AS (
+    SELECT
+        outlet,
+        list(
+            {
+                'year': year, 'metric': metric, 'subgroup': subgroup, 'kind': kind,
+                'reported': coalesce(reported_value, (low + high) / 2), 'official': official_value,
+                'deviation': round(deviation, 3), 'url': url
+            }
+            ORDER BY abs(deviation) DESC, published_at, url
+        )[1:5] AS worst_misreports,
+        arg_max(url, abs(deviation)) AS worst_url,
+        max(abs(deviation)) AS worst_deviation
+    FROM misreport
+    GROUP BY outlet
+)
+SELECT
+    r.outlet,
+    count(DISTINCT r.url) AS articles,
+    count(*) AS figures_reported,
+    count(*) FILTER (WHERE r.agreement <> 'no_reference') AS comparable,
+    count(*) FILTER (WHERE r.agreement = 'agrees') AS agrees,
+    count(*) FILTER (WHERE r.agreement = 'disagrees') AS disagrees,
+    round(count(*) FILTER (WHERE r.agreement = 'agrees')
+        / nullif(count(*) FILTER (WHERE r.agreement <> 'no_reference'), 0), 3) AS share_agreeing,
+    any_value(w.worst_deviation) AS worst_deviation,
+    any_value(w.worst_url) AS worst_url,
+    coalesce(any_value(w.worst_misreports), []) AS worst_misreports,
+    min(r.published_at) AS first_published_at,
+    max(r.published_at) AS last_published_at
+FROM reported_vs_official AS r
+LEFT JOIN worst AS w ON w.outlet IS NOT DISTINCT FROM r.outlet
+GROUP BY r.outlet
+ORDER BY share_agreeing NULLS LAST, disagrees DESC, r.outlet;
