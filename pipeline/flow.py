@@ -22,7 +22,7 @@ from pipeline.findings import Reference, annotate
 from pipeline.frames import article_rows, entry_rows, figure_rows, page_rows, poll_rows
 from pipeline.settings import Settings
 from pipeline.validate import Validated, validate
-from schemas import ARTICLES, FIGURES
+from schemas import ARTICLES, ENTRIES, FIGURES, PAGES, QUARANTINE
 
 log = logging.getLogger(__name__)
 
@@ -71,15 +71,18 @@ def poll_feeds(settings: Settings, run_id: str, *, feeds: Sequence[str] | None =
         results = asyncio.run(_poll(settings, chosen, previous))
         known = _known_urls(con, [e.url for _, found, _ in results for e in found])
         at = datetime.now(UTC)
-        polls, new = poll_rows(results, known, run_id), entry_rows(results, known, run_id, at)
+        polls = poll_rows(results, known, run_id)
+        new = _checked(entry_rows(results, known, run_id, at), ENTRIES, "entries", "url", run_id, at)
         with warehouse.transaction(con):
             warehouse.append(con, "feed_polls", polls)
-            warehouse.merge(con, "entries", new, ["url"], update=False)
+            warehouse.merge(con, "entries", new.valid, ["url"], update=False)
+            _quarantine(con, new.quarantine)
     counts = {
         "polled": len(polls),
         "changed": int((polls["outcome"] == "changed").sum()) if len(polls) else 0,
         "errors": int((polls["outcome"] == "error").sum()) if len(polls) else 0,
-        "entries_new": len(new),
+        "entries_new": len(new.valid),
+        "quarantined": new.failed,
     }
     log.info("polled %d feeds: %d changed, %d errors, %d new entries", *counts.values())
     return counts
@@ -108,9 +111,11 @@ def fetch_pages(settings: Settings, run_id: str) -> dict[str, int]:
         ).fetchall()
         attempts = {url: n for url, n in backlog}
         fetched = asyncio.run(_fetch(settings, list(attempts)))
-        rows = page_rows([p for p, _ in fetched], attempts, run_id)
+        at = datetime.now(UTC)
+        rows = _checked(page_rows([p for p, _ in fetched], attempts, run_id), PAGES, "pages", "url", run_id, at)
         with warehouse.transaction(con):
-            warehouse.merge(con, "pages", rows, ["url"])
+            warehouse.merge(con, "pages", rows.valid, ["url"])
+            _quarantine(con, rows.quarantine)
     failed = sum(1 for p, _ in fetched if p.error)
     log.info("fetched %d pages, %d failed", len(fetched) - failed, failed)
     return {"fetched": len(fetched) - failed, "failed": failed}
@@ -246,9 +251,15 @@ def _figure_key(row: pd.Series) -> str:
     return f"{row['article_url']}#{row['span_start']}-{row['span_end']}:{row['kind']}"
 
 
+def _checked(frame: pd.DataFrame, schema: Any, table: str, key: str, run_id: str, at: datetime) -> Validated:
+    """Validate a batch keyed by one column (entries, pages)."""
+    return validate(frame, schema, table=table, row_key=lambda r: str(r[key]), url_column=key, run_id=run_id, at=at)
+
+
 def _quarantine(con: Any, rows: pd.DataFrame) -> None:
     if len(rows):
-        warehouse.merge(con, "quarantine", rows, ["table_name", "row_key", "check_name", "column_name"], update=False)
+        held = QUARANTINE.validate(rows)  # a malformed quarantine row is our bug: fail loudly, never lose the rows
+        warehouse.merge(con, "quarantine", held, ["table_name", "row_key", "check_name", "column_name"], update=False)
 
 
 def _validators(con: Any) -> dict[str, feeds.Validators]:

@@ -1,6 +1,9 @@
-"""Pandera schemas, one per warehouse table, with the reason each named check gives to the on-call engineer."""
+"""Pandera schemas, one per table, each check with the reason it gives to on-call."""
 
 from schemas.articles import ARTICLES
+from schemas.entries import ENTRIES
 from schemas.figures import FIGURES
+from schemas.pages import PAGES
+from schemas.quarantine import QUARANTINE
 
-__all__ = ["ARTICLES", "FIGURES"]
+__all__ = ["ARTICLES", "ENTRIES", "FIGURES", "PAGES", "QUARANTINE"]

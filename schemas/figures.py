@@ -6,14 +6,13 @@ import pandas as pd
 import pandera.pandas as pa
 
 from schemas._checks import URL_PATTERN, wide
+from schemas.ranges import count_range
 
 KINDS = ["count", "ratio", "percent"]
 HEDGES = ["exact", "approximate", "at_least", "at_most"]
 METRICS = ["arrivals", "cumulative", "other"]
 SENSES = ["change", "share"]
 SUBGROUPS = ["women", "men", "elite", "other"]
-# Plausible magnitudes per (kind, metric): a count of annual arrivals above 10,000 cannot be right.
-COUNT_RANGES = {"arrivals": (0, 10_000), "cumulative": (0, 100_000), "other": (0, 1e9)}
 CONTEXT_COLUMNS = ["article_text", "article_published_at"]  # checked against, not loaded
 
 
@@ -26,14 +25,20 @@ def _value_or_range(df: pd.DataFrame) -> pd.Series:
 
 
 def _range_ordered(df: pd.DataFrame) -> pd.Series:
-    return df["low"].isna() | df["high"].isna() | (df["low"] <= df["high"])
+    ordered = df["low"].isna() | df["high"].isna() | (df["low"] <= df["high"])
+    inside = df["value"].isna() | df["low"].isna() | df["high"].isna() | df["value"].between(df["low"], df["high"])
+    return ordered & inside
 
 
 def _count_in_range(df: pd.DataFrame) -> pd.Series:
-    lo = df["metric"].map(lambda m: COUNT_RANGES.get(m, (0, 1e9))[0])
-    hi = df["metric"].map(lambda m: COUNT_RANGES.get(m, (0, 1e9))[1])
-    point = _point(df)
-    return (df["kind"] != "count") | point.isna() | ((point >= lo) & (point <= hi))
+    """Counts within their metric's plausible range from the topic vocabulary (e.g. annual arrivals 0–10,000)."""
+    bounds = [count_range(topic, metric) for topic, metric in zip(df["topic"], df["metric"], strict=True)]
+    lo = pd.Series([b[0] for b in bounds], index=df.index)
+    hi = pd.Series([b[1] for b in bounds], index=df.index)
+    inside = pd.Series(True, index=df.index)
+    for column in ("value", "low", "high"):
+        inside &= df[column].isna() | ((df[column] >= lo) & (df[column] <= hi))
+    return (df["kind"] != "count") | inside
 
 
 def _share_in_range(df: pd.DataFrame) -> pd.Series:
@@ -88,7 +93,7 @@ FIGURES = pa.DataFrameSchema(
     },
     checks=[
         wide("value_or_range", "value", "neither a value nor both range bounds", _value_or_range),
-        wide("range_ordered", "low", "range low bound is above its high bound", _range_ordered),
+        wide("range_ordered", "low", "not low <= value <= high", _range_ordered),
         wide("count_in_range", "value", "count outside the plausible range for its metric", _count_in_range),
         wide("share_in_range", "value", "negative number, or a share above 100 percent", _share_in_range),
         wide(

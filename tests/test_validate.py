@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from pipeline.validate import validate
-from schemas import FIGURES
+from schemas import ENTRIES, FIGURES, PAGES
 
 TEXT = "The ministry said around 800 arrived in 2023, almost three times the 278 of 2022."
 AT = datetime(2024, 3, 1, tzinfo=UTC)
@@ -68,3 +68,44 @@ def test_duplicate_natural_keys_are_caught() -> None:
     assert result.failed == 2
     assert set(result.quarantine["check_name"]) == {"multiple_fields_uniqueness"}
     assert "same natural key (article_url, span_start, span_end, kind)" in result.quarantine["reason"].iloc[0]
+
+
+def test_an_entry_with_a_relative_url_is_quarantined_and_the_rest_load() -> None:
+    rows = [
+        {
+            "url": url,
+            "feed": "wire",
+            "topic": "defection",
+            "guid": url,
+            "title": "t",
+            "published_at": None,
+            "summary": "",
+            "first_seen_at": AT,
+            "run_id": "run-1",
+        }
+        for url in ("https://news.example/a", "/relative/b")
+    ]
+    result = validate(
+        pd.DataFrame(rows), ENTRIES, table="entries", row_key=lambda r: str(r["url"]), url_column="url",
+        run_id="run-1", at=AT,
+    )  # fmt: skip
+    assert result.valid["url"].tolist() == ["https://news.example/a"]
+    [held] = result.quarantine.to_dict("records")
+    assert (held["check_name"], held["bad_value"]) == ("str_matches", "/relative/b")
+    assert held["reason"] == "entry URL is not absolute http(s)"
+
+
+def test_a_page_needs_a_body_or_the_reason_it_has_none() -> None:
+    base = {"final_url": None, "fetched_at": AT, "status_code": 200, "content_type": "text/html", "size_bytes": 10,
+            "attempts": 1, "run_id": "run-1"}  # fmt: skip
+    rows = [
+        {**base, "url": "https://news.example/ok", "body_sha256": "a" * 64, "error": None},
+        {**base, "url": "https://news.example/failed", "body_sha256": None, "error": "HTTP 500"},
+        {**base, "url": "https://news.example/lost", "body_sha256": None, "error": None},
+    ]
+    result = validate(
+        pd.DataFrame(rows), PAGES, table="pages", row_key=lambda r: str(r["url"]), url_column="url",
+        run_id="run-1", at=AT,
+    )  # fmt: skip
+    assert result.valid["url"].tolist() == ["https://news.example/ok", "https://news.example/failed"]
+    assert result.quarantine["check_name"].tolist() == ["body_or_error"]

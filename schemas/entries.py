@@ -1,0 +1,25 @@
+"""Schema of the ``entries`` table."""
+
+from __future__ import annotations
+
+import pandera.pandas as pa
+
+from schemas._checks import URL_PATTERN
+
+ENTRIES = pa.DataFrameSchema(
+    {
+        "url": pa.Column(str, pa.Check.str_matches(URL_PATTERN, description="entry URL is not absolute http(s)")),
+        "feed": pa.Column(str, pa.Check.str_length(min_value=1)),
+        "topic": pa.Column(str, pa.Check.str_length(min_value=1)),
+        "guid": pa.Column(str, pa.Check.str_length(min_value=1, description="entry has no guid")),
+        "title": pa.Column(str, nullable=True),
+        "published_at": pa.Column("datetime64[us, UTC]", nullable=True),
+        "summary": pa.Column(str, nullable=True),
+        "first_seen_at": pa.Column("datetime64[us, UTC]"),
+        "run_id": pa.Column(str),
+    },
+    unique=["url"],
+    coerce=True,
+    strict=True,
+    name="entries",
+)
