@@ -59,11 +59,12 @@ def _year_not_after_publication(df: pd.DataFrame) -> pd.Series:
 
 
 def _span_in_text(df: pd.DataFrame) -> pd.Series:
-    def ok(row: pd.Series) -> bool:
-        text, start, end = row["article_text"], row["span_start"], row["span_end"]
-        return bool(0 <= start < end <= len(text) and text[start:end] == row["span_text"])
-
-    return df.apply(ok, axis=1).astype(bool)
+    columns = (df["article_text"], df["span_start"], df["span_end"], df["span_text"])
+    ok = [
+        isinstance(text, str) and 0 <= start < end <= len(text) and text[start:end] == quoted
+        for text, start, end, quoted in zip(*columns, strict=True)
+    ]
+    return pd.Series(ok, index=df.index, dtype=bool)
 
 
 FIGURES = pa.DataFrameSchema(
