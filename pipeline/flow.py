@@ -1,7 +1,8 @@
 """One run of the pipeline, stage by stage; the only module that knows their order.
 
 Each stage reads its backlog from the warehouse, does its work and commits, so a stage can be rerun, retried or
-replayed at any time: entries not yet fetched, pages not yet extracted, articles not yet read by this extractor.
+replayed at any time: entries not yet fetched, pages not yet extracted, articles not yet read since
+they were extracted or reprocessed.
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ ARCHIVED_PAGES = """
     ORDER BY p.url"""
 UNREAD_ARTICLES = """
     SELECT a.url, a.text, a.published_at, e.topic FROM articles a JOIN entries e ON e.url = a.url
-    WHERE a.status = 'ok' AND a.figures_version IS DISTINCT FROM ? ORDER BY a.url"""
+    WHERE a.status = 'ok' AND a.figures_version IS NULL ORDER BY a.url"""
 
 
 def extract_articles(settings: Settings, run_id: str) -> dict[str, int]:
@@ -194,14 +195,14 @@ def _extract(settings: Settings, con: Any, run_id: str, pages: Sequence[tuple[An
 
 
 def find_figures(settings: Settings, run_id: str) -> dict[str, int]:
-    """Read the figures of every article not yet read by this extractor version; validate; load; quarantine.
+    """Read the figures of every article not read yet (new, changed or reprocessed); validate; load; quarantine.
 
     An article read again has its figures replaced, in the same transaction, by what the current extractor finds.
     Figures that pass their schema load with their disagreement findings; those that fail go to quarantine.
     """
     version = figures.EXTRACTOR_VERSION
     with warehouse.connect(settings) as con:
-        backlog = con.execute(UNREAD_ARTICLES, [version]).fetchall()
+        backlog = con.execute(UNREAD_ARTICLES).fetchall()
         at = datetime.now(UTC)
         checked = validate(
             figure_rows(backlog, run_id, at),
