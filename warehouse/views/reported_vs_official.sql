@@ -75,6 +75,7 @@ SELECT
     END AS agreement,
     run_id,
     topic,
-    figure_no
+    figure_no,
+    findings
 FROM compared
 ORDER BY metric, year, subgroup, published_at;
