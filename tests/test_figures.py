@@ -28,7 +28,7 @@ SEED = (
 )
 # Pinned floors: raise them when the extractor improves, never lower them.
 F1_FLOOR = 0.995
-CORRECT_FLOOR = 0.99
+CORRECT_FLOOR = 0.994
 DEMO_F1_FLOOR = 0.99
 DEMO_CORRECT_FLOOR = 0.99
 

@@ -14,7 +14,7 @@ from pipeline.records import Figure
 
 log = logging.getLogger(__name__)
 
-EXTRACTOR_VERSION = "figures-0.2.0"
+EXTRACTOR_VERSION = "figures-0.3.0"
 CONTRACT_FIELDS = (
     "kind",
     "value",
@@ -41,6 +41,13 @@ _NUMBERISH = re.compile(
 _EXCERPT = 500
 _CLAUSE_END = re.compile(r"[,;(—]")
 _LISTED = re.compile(r"\s*(?:,|and|, and)\s*")
+_PARTS = re.compile(r"\bof (?:them|whom|those)\b", re.I)
+_FROM = re.compile(r"\b(?:from|compared with|versus)\s*$", re.I)
+_OWN_TIME = re.compile(
+    r"[^,;.]*?(?:\b(?:19|20)[0-9]{2}\b|\byear|\bquarter|\bhalf\b|\bmonths?\b|"
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)",
+    re.I,
+)
 _SAME_GROUP = re.compile(r"(?:accounting for|making up|representing|or|from|versus|compared with|against)\s*$", re.I)
 
 __all__ = ["CONTRACT_FIELDS", "EXTRACTOR_VERSION", "extract", "to_json"]
@@ -131,7 +138,7 @@ def _figures_of(
                 extractor_version=EXTRACTOR_VERSION,
             )
         )
-    figures = _inherit(text, figures)
+    figures = _counts_inherit(text, _inherit(text, figures))
     return figures, _context(times, context, sent.start)
 
 
@@ -140,6 +147,27 @@ def _context(times: list[timeref.When], context: timeref.When | None, at: int) -
     years = [w.year for w in times if w.kind not in anchor.IGNORED and w.year is not None]
     latest = max([*years, context.year if context and context.year else 0])
     return timeref.When(at, at, "context", latest) if latest else None
+
+
+def _counts_inherit(text: str, figures: list[Figure]) -> list[Figure]:
+    """Counts that are parts or bases of an earlier count take what it measures: "947 had defected by 1998, 831 of
+    them men" (cumulative); "rose to 34,078 from 33,882"; "to 196 from 67" (the base is the year before)."""
+    out: list[Figure] = []
+    for fig in figures:
+        counts = [f for f in out if f.kind == "count"]
+        if fig.kind != "count" or not counts:
+            out.append(fig)
+            continue
+        whole, prev = counts[0], counts[-1]
+        if _PARTS.search(text[whole.end : fig.end + 12]) and fig.metric == "arrivals":
+            fig = replace(fig, metric=whole.metric, year=fig.year or whole.year)
+        elif _FROM.search(text[prev.end : fig.start]):
+            if fig.metric == "arrivals" and prev.metric == "cumulative":
+                fig = replace(fig, metric="cumulative")
+            if _OWN_TIME.match(text, fig.end) is None and fig.year is not None and fig.year == prev.year:
+                fig = replace(fig, year=fig.year - 1)
+        out.append(fig)
+    return out
 
 
 def _inherit(text: str, figures: list[Figure]) -> list[Figure]:

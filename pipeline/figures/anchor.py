@@ -13,6 +13,8 @@ _BASE = re.compile(
     r"\b(?:as|than|from|over|compared with|compared to|of|times|since(?: the)?)(?:\s+[0-9][0-9,.]*)?(?:\s+in)?\s*$",
     re.I,
 )
+# "almost triple the previous year's 67": the base, when the time is "the previous year"
+_BASE_MULTIPLE = re.compile(r"\b(?:triple|double|twice|thrice|quadruple|half)\s*$", re.I)
 _PERIODS = frozenset(("quarter", "half", "months", "monthspan", "month"))
 _YEARS = frozenset(("year", "rel", "spoken"))
 _CLAUSE = re.compile(r"[,;(—]|\band\b")
@@ -34,6 +36,10 @@ def _combined(text: str, after: list[When]) -> When | None:
     return None
 
 
+def _is_base(before: str, w: When) -> bool:
+    return _BASE.search(before) is not None or (w.kind == "prev" and _BASE_MULTIPLE.search(before) is not None)
+
+
 def pick(
     text: str,
     spans: list[tuple[int, int]],
@@ -47,9 +53,14 @@ def pick(
 
     A change refers to its later year, so for changes the base year ("as many as in 2022") is skipped.
     """
-    usable = [w for w in times if w.kind not in IGNORED and not (change and w.kind == "prev")]
+    usable = [w for w in times if w.kind not in IGNORED]
     if change:
-        usable = [w for w in usable if not _BASE.search(text[max(0, w.start - 24) : w.start])]
+        # the base year is skipped ("up from 67 a year earlier"); "a 20% jump the previous year" is not a base
+        usable = [w for w in usable if not _is_base(text[max(0, w.start - 24) : w.start], w)]
+        # "jumped four-fold between 2001 and 2009": a change over a span refers to its last year
+        usable = [
+            When(w.start, w.end, "year", int(w.period[-4:])) if w.kind == "span" and w.period else w for w in usable
+        ]
     if any(w.kind == "span" for w in usable):  # "1,200 a year between 2012 and 2019": the span says more
         usable = [w for w in usable if w.kind != "each"]
     start, end = spans[k]

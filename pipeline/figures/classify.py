@@ -35,15 +35,25 @@ _STOP = frozenset(("and", "but", "while", "whereas", "including", "compared", "v
 _CHANGE = (
     r"\b(?:ris(?:e|es|en|ing)|rose|increas\w*|jump\w*|surg\w*|soar\w*|gr[eo]w\w*|"
     r"(?<!made )(?<!make )up|down|fell|"
-    r"fall\w*|drop\w*|declin\w*|decreas\w*|plung\w*|plummet\w*|climb\w*|gain\w*|slump\w*|dipped|shr[iau]nk\w*|"
+    r"fall\w*|drop\w*|declin\w*|decreas\w*|plung\w*|plummet\w*|climb\w*|gain\w*|slump\w*|dipped|shr[iau]nk\w*|slid|slip\w*|sank|sink\w*|tumbl\w*|edged|inched|rebound\w*|"
     r"growth|cut"
 )
 _CHANGE_BEFORE = re.compile(_CHANGE + r")\b", re.I)
 _CHANGE_AFTER = re.compile(_CHANGE + r"|higher|lower|more|fewer|less|on-year|year-on-year|from|compared|over)\b", re.I)
 _NUMBER_OF = re.compile(
-    r"\b(?:number|arrivals|defections?|departures) (?:of|by|among) ((?:[a-z-]+ ){0,2}[a-z-]+)", re.I
+    r"\b(?:number|share|proportion|percentage|arrivals|defections?|departures) (?:of|by|among) "
+    r"((?:[a-z-]+ ){0,2}[a-z-]+)",
+    re.I,
 )
 _CLOCK = frozenset(("a", "p", "am", "pm", "o'clock"))
+# The size of a survey says how many were asked, not how many defected: "a survey of 400", "interviewed 1,200".
+_SAMPLED = re.compile(
+    r"\b(?:(?:survey|poll|sample|study|questionnaire)\s+of|interviewed|surveyed|polled|questioned|asked)"
+    r"(?:\s+(?:some|about|around|nearly|more\s+than|over))?\s*$",
+    re.I,
+)
+# A year naming whose numbers follow: "put 2009 arrivals at more than 2,950".
+_YEAR_OF = frozenset(("arrivals", "figures", "data", "numbers", "tally", "statistics"))
 _VERBS_BEFORE_WORDS = frozenset(["numbered", "totaled", "totalled", "reached", "stood", "was", "were"])
 
 
@@ -65,12 +75,23 @@ def _people_after(toks: list[Token], m: Mention, vocab: Vocabulary, reach: int =
     return any(words[n] in vocab.people or " ".join(words[n : n + 2]) in vocab.people for n in range(len(words)))
 
 
+def _other_base(toks: list[Token], m: Mention, vocab: Vocabulary) -> bool:
+    """Whether a percent measures something else: money just before it ("a grant of 9 million won, up 10
+    percent"), or another population after it ("80 percent of the national average")."""
+    before = [t.low for t in toks[max(m.first - 5, 0) : m.first]]
+    after = _near(toks, m.last, m.last + 5)
+    money = [w for w in before if w in vocab.not_people and w not in ("percent", "times", "points")]
+    return bool(money) or vocab.other_base(after)
+
+
 def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, topical: bool) -> bool:
     """Whether a mention is a figure rather than a date, duration, age, name, amount or unrelated number.
 
     ``topical``: this or the previous sentence is about the topic ("The figure was down from 229 in 2020").
     """
     if m.kind != "count" or m.ratio_word:
+        if m.kind == "percent" and _other_base(toks, m, vocab):
+            return False
         return topical or subgroup(toks, m, vocab) is not None
     prev = toks[m.first - 1] if m.first > 0 else None
     if prev is not None and prev.text == "." and m.first > 1:  # "Feb. 4"
@@ -103,7 +124,9 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
     ):
         return False
     year_like = m.value is not None and m.last - m.first == 1 and is_year(toks[m.first])
-    if nxt in vocab.not_people or (year_like and not (people and plural)):
+    if nxt in vocab.not_people or (year_like and (not (people and plural) or nxt in _YEAR_OF)):
+        return False
+    if _SAMPLED.search(_near(toks, m.first - 4, m.first)):
         return False
     if is_year(toks[m.first]) and prev is not None and prev.low in _DATE_PREPS:
         return False
@@ -155,7 +178,8 @@ def _subject(before: str, after: str, m: Mention, vocab: Vocabulary) -> str | No
             rf"\s+of\s+(?:the\s+)?[0-9][0-9,]*\s+(?:[a-z0-9]+\s+){{0,5}}?(?:are|were)\s+({words})\b", after, re.I
         )
     else:
-        tail = re.search(rf"\b(?:are|were|is|was)\s+(?:[a-z]+\s+)?({words})\b", after, re.I)
+        # "was a member of the elite", "were in their 20s"
+        tail = re.search(rf"\b(?:are|were|is|was)\s+(?:[a-z]+\s+){{0,4}}?({words})\b", after, re.I)
     if tail:
         return vocab.subgroups[tail.group(1).lower()]
     return None

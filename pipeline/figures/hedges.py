@@ -47,6 +47,16 @@ _BEFORE: dict[str, Hedge] = {
     "crossed the": "at_least",
     "exceeded the": "at_least",
     "more than a": "at_least",
+    "no fewer than": "at_least",
+    "no less than": "at_least",
+    "not fewer than": "at_least",
+    "not less than": "at_least",
+    "a little over": "at_least",
+    "a little more than": "at_least",
+    "slightly more than": "at_least",
+    "shy of": "at_most",
+    "just shy of": "at_most",
+    "slightly fewer than": "at_most",
     "less than": "at_most",
     "under": "at_most",
     "fewer than": "at_most",
@@ -81,6 +91,8 @@ _AFTER: dict[str, Hedge] = {
     "-odd": "approximate",
 }
 _LONGEST = max(len(k.split()) for k in _BEFORE)
+# "revised up to 2,402", "inched up to 67": "up" belongs to the verb, so "to" is not a ceiling
+_MOVED = frozenset(("went", "rose", "shot", "crept", "moved", "go", "goes", "move", "moves", "come", "came"))
 
 
 def _phrase(toks: list[Token], start: int, stop: int) -> str:
@@ -95,6 +107,10 @@ def hedge(toks: list[Token], mention: Mention) -> tuple[Hedge, int, int]:
         phrase = _phrase(toks, mention.first - n, mention.first)
         if phrase in _BEFORE:
             found = _BEFORE[phrase]
+            verb = toks[mention.first - n - 1].low if mention.first > n else ""
+            if phrase == "up to" and (verb.endswith("ed") or verb in _MOVED):
+                found = "exact"
+                break
             # "A total of 196" quotes the number; hedging words are part of what the text states
             start = toks[mention.first - n].start if found != "exact" or phrase == "between" else start
             break

@@ -132,7 +132,8 @@ def _mention_at(toks: list[Token], i: int, text: str, base: int) -> tuple[Mentio
             ), den[0]
     prev = toks[i - 1].low if i > 0 else ""
     link = toks[j].low if j + 1 < len(toks) else ""
-    ranged = (link == "and" and prev == "between") or (link in _RANGE_JOINS and prev != "from")
+    ranging = prev == "from" and i > 1 and toks[i - 2].low.startswith(("rang", "var"))  # "ranged from 2,400 to 2,900"
+    ranged = (link == "and" and prev == "between") or (link in _RANGE_JOINS and (prev != "from" or ranging))
     if ranged and not (is_year(toks[i]) and not is_year(toks[j + 1])):
         hi = _second(toks, j + 1, text, base)
         if hi is not None and _code(toks, j, value, hi[1]):

@@ -36,7 +36,14 @@ TENS = {
     w: (i + 2) * 10
     for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
 }
-SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000, "dozen": 12}
+SCALES = {
+    "hundred": 100,
+    "thousand": 1000,
+    "million": 1_000_000,
+    "billion": 1_000_000_000,
+    "trillion": 1_000_000_000_000,
+    "dozen": 12,
+}
 _FOLD = {f"{w}fold": v for w, v in {**UNITS, **TEENS, **TENS}.items() if v >= 2}
 _MULTIPLY = {
     "doubled": 2,

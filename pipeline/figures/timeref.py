@@ -73,15 +73,18 @@ _PATTERNS = [
     ("quarter", rf"\b(?P<ord>first|second|third|fourth|final|last|1st|2nd|3rd|4th)\s+quarter{_OF}"),
     ("quarter", rf"\bQ(?P<q>[1-4])(?:\s+(?:of\s+)?(?P<of>{_YEAR}))?\b"),
     ("half", rf"\b(?P<ord>first|second)\s+half{_OF}"),
+    ("half", rf"\bH(?P<h>[12])(?:\s+(?:of\s+)?(?P<of>{_YEAR}))?\b"),
     (
         "months",
-        rf"\bfirst\s+(?P<n>three|four|five|six|seven|eight|nine|ten|eleven|[2-9]|1[01])\s+months{_OF}",
+        rf"\b(?P<end>first|last|final)\s+(?P<n>three|four|five|six|seven|eight|nine|ten|eleven|[2-9]|1[01])\s+months{_OF}",
     ),
     (
         "monthspan",
         rf"\b(?:between\s+(?P<m0>{_MONTH})\s+and|(?P<m1>{_MONTH})\.?\s*(?:-|–|to|through))\s*(?P<m2>{_MONTH})\b\.?"
-        rf"(?:\s+(?P<of>{_YEAR}))?",
+        rf"(?:\s+(?:quarter|period|half))?(?:\s+(?:of\s+)?(?P<of>{_YEAR}|{_REL}))?",
     ),
+    # a year's tally "as of the end of June" covers January to June
+    ("monthspan", rf"\b(?:as\s+of|by)\s+the\s+end\s+of\s+(?P<m2>{_MONTH})\b(?:\s+(?P<of>{_YEAR}|{_REL}))?"),
     (
         "month",
         rf"\b(?:in|during|for|of|last|this|since|through)\s+(?P<m1>{_MONTH})\b(?!\s*\.?\s*[0-9]{{1,2}}\b)(?!\s*(?:-|–|to|through)\s*{_MONTH}\b)(?:\s+(?P<of>{_YEAR}))?",
@@ -92,6 +95,7 @@ _PATTERNS = [
     # "25 in the same period last year": the period named earlier in the sentence, a year before
     ("same", rf"\bthe\s+same\s+(?:period|quarter|half|months?)\s+(?:(?:of|in)\s+)?(?P<of>{_REL}|{_YEAR})?"),
     ("that", r"\b(?:that|the same)\s+year\b"),
+    ("next", r"\b(?:the\s+(?:next|following)\s+year|a\s+year\s+later)\b"),
     ("annual", r"\b(?:annual|yearly|full-year)\s+(?:total|figure|tally|count|number)\b"),
     (
         "years",
@@ -114,14 +118,15 @@ _HINTS = {
     "span": ("19", "20"),
     "since": ("since",),
     "quarter": ("quarter", "q1", "q2", "q3", "q4"),
-    "half": ("half",),
+    "half": ("half", "h1", "h2"),
     "months": ("months",),
-    "monthspan": ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+    "monthspan": ("end of", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
     "month": ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
     "lastmonth": ("month",),
     "again": ("in the",),
     "same": ("same",),
     "that": ("year",),
+    "next": ("year",),
     "annual": ("annual", "yearly", "full-year"),
     "years": ("pandemic", "years"),
     "prev": ("year", "prior"),
@@ -176,13 +181,16 @@ def _period(kind: str, groups: dict[str, str | None]) -> tuple[str | None, int]:
         q = int(groups["q"] or 1) if groups.get("q") else _ORD[(groups["ord"] or "first").lower()]
         return f"Q{q}", q * 3
     if kind == "half":
-        return ("H1", 6) if (groups["ord"] or "").lower() == "first" else ("H2", 12)
+        first = (groups.get("ord") or "").lower() == "first" or groups.get("h") == "1"
+        return ("H1", 6) if first else ("H2", 12)
     if kind == "months":
         raw = (groups["n"] or "3").lower()
         n = int(raw) if raw.isdigit() else _WORDS[raw]
+        if (groups.get("end") or "first").lower() != "first":  # "the last three months of 2022"
+            return {3: "Q4", 6: "H2"}.get(n, f"{MONTHS[12 - n][:3].title()}-Dec"), 12
         return {3: "Q1", 6: "H1"}.get(n, f"Jan-{MONTHS[n - 1][:3].title()}"), n
     if kind == "monthspan":
-        a, b = _month(groups["m1"] or groups["m0"] or "jan"), _month(groups["m2"] or "dec")
+        a, b = _month(groups.get("m1") or groups.get("m0") or "jan"), _month(groups["m2"] or "dec")
         label = {(1, 3): "Q1", (4, 6): "Q2", (7, 9): "Q3", (10, 12): "Q4", (1, 6): "H1", (7, 12): "H2"}.get((a, b))
         return label or f"{MONTHS[a - 1][:3].title()}-{MONTHS[b - 1][:3].title()}", b
     m = _month(groups["m1"] or "jan")
@@ -207,7 +215,7 @@ def _when(kind: str, m: re.Match[str], i: int, published: datetime.date | None) 
         return When(m.start(), m.end(), kind, _relative(text, published))
     if kind == "same":
         return When(m.start(), m.end(), kind, _relative(groups.get("of"), published))
-    if kind in ("since", "prev", "paren", "decade", "each", "that", "annual", "years", "again"):
+    if kind in ("since", "prev", "paren", "decade", "each", "that", "annual", "years", "again", "next"):
         return When(m.start(), m.end(), kind, None)
     if kind == "lastmonth":
         if published is None:
@@ -225,6 +233,9 @@ def _resolve(w: When, before: list[When], anchor: int | None, current: int | Non
         named = [b.year for b in before if b.year is not None and b.kind != "prev"]
         anchor = named[-1] if named else None  # a year named later in the sentence is another story
         return replace(w, year=anchor - 1 if anchor else (current - 1 if current else None))
+    if w.kind == "next":
+        named = [b.year for b in before if b.year is not None and b.kind != "prev"]
+        return replace(w, year=named[-1] + 1) if named else None
     if w.kind in ("that", "annual"):
         named = [b.year for b in before if b.year is not None and b.kind != "prev"]
         return replace(w, year=named[-1] if named else (anchor or current))
@@ -242,6 +253,26 @@ def _resolve(w: When, before: list[When], anchor: int | None, current: int | Non
         label = f"Q{n}" if periods[-1].kind == "quarter" else f"H{min(n, 2)}"
         return replace(w, kind=periods[-1].kind, year=periods[-1].year, period=label)
     return w
+
+
+_PERIOD_KINDS = frozenset(("quarter", "half", "months", "monthspan", "month"))
+_NAMING = frozenset(("year", "rel", "spoken"))
+
+
+def _fill_years(found: list[When], implicit: set[int]) -> list[When]:
+    """A period with no year takes the year the sentence names, nearest before it, else after it: "135 in the
+    first three months of 2020, 12 in the second quarter"; "eleven in the first quarter ... fourth quarter of 2022".
+    """
+    named = [(k, w.year) for k, w in enumerate(found) if w.year and (w.kind in _NAMING or k not in implicit)]
+    if not named:
+        return found
+    out = list(found)
+    for k in sorted(implicit):
+        before = [y for j, y in named if j < k]
+        after = [y for j, y in named if j > k]
+        year = before[-1] if before else after[0]
+        out[k] = replace(found[k], year=year)
+    return out
 
 
 _YEARS_ONLY = re.compile(rf"(?<![0-9,.])\b{_YEAR}\b(?![,.]?[0-9])|\b{_REL}\b|{_SPOKEN}", re.I)
@@ -281,11 +312,15 @@ def find(sentence: str, base: int, published: datetime.date | None, current: int
     ``current``: the year the article is talking about so far, for "the year before" with no year in the sentence.
     """
     found: list[When] = []
+    implicit: set[int] = set()  # periods that name no year of their own ("in the second quarter")
     for i, m in _scan(sentence):
         w = _when(_PATTERNS[i][0], m, i, published)
         if w.kind == "again":
             w = replace(w, period=(m.group(f"g{i}_ord") or "first").lower())
+        if w.kind in _PERIOD_KINDS and not m.groupdict().get(f"g{i}_of"):
+            implicit.add(len(found))
         found.append(replace(w, start=w.start + base, end=w.end + base))
+    found = _fill_years(found, implicit)
     anchors = [w.year for w in found if w.year is not None and w.kind != "prev"]
     if current is None and published is not None:
         current = published.year

@@ -23,10 +23,18 @@ class Vocabulary:
     metric_cues: tuple[tuple[str, re.Pattern[str]], ...]  # (metric, pattern) in order of precedence
     subgroups: dict[str, str]  # lower-cased word or phrase -> subgroup
     subgroup_words: str = ""  # the subgroup words as one regular-expression alternation, longest first
+    other_base_cues: re.Pattern[str] | None = None  # "of the national average": a percent of something else
+    anaphora: re.Pattern[str] | None = None  # "the tally", "the 2023 figure": the topic named again, not by name
 
     def is_topical(self, sentence: str) -> bool:
         """Whether the sentence mentions the topic at all."""
-        return self.terms.search(sentence) is not None
+        if self.terms.search(sentence) is not None:
+            return True
+        return self.anaphora is not None and self.anaphora.search(sentence) is not None
+
+    def other_base(self, after: str) -> bool:
+        """Whether the words after a percent say it is a share or change of something outside the topic."""
+        return self.other_base_cues is not None and self.other_base_cues.match(after) is not None
 
     def metric(self, stretch: str) -> str | None:
         """The first metric whose cue occurs in the stretch of text, if any."""
@@ -65,6 +73,8 @@ def load(topic: str) -> Vocabulary:
         metric_cues=tuple((m, _cues(metrics[m]["cues"])) for m in order),
         subgroups=subgroups,
         subgroup_words="|".join(re.escape(w) for w in sorted(subgroups, key=len, reverse=True)),
+        anaphora=_cues(data["topic"]["anaphora"]) if data["topic"].get("anaphora") else None,
+        other_base_cues=_cues(data["topic"]["other_base"]) if data["topic"].get("other_base") else None,
     )
     log.debug("loaded vocabulary %s: %d people nouns", vocab.name, len(vocab.people))
     return vocab
