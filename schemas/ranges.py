@@ -1,4 +1,4 @@
-"""Plausible magnitudes per metric, from each topic's vocabulary (``[ranges]`` in pipeline/figures/topics/<topic>.toml)."""
+"""Plausible magnitudes per metric, from each topic vocabulary (`[ranges]` in pipeline/figures/topics/*.toml)."""
 
 from __future__ import annotations
 
