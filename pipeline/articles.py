@@ -1,37 +1,39 @@
-"""Articles: page bytes in, article text and metadata out (trafilatura); pure, no I/O."""
+"""Articles: page bytes in, article text and metadata out (trafilatura, readability as second opinion); pure, no I/O."""
 
 from __future__ import annotations
 
 import codecs
 import hashlib
-import json
 import logging
 import re
-from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from types import SimpleNamespace
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import trafilatura
 from trafilatura.utils import load_html
 
+from pipeline.extraction import article_body, dates
 from pipeline.records import Article
 
 log = logging.getLogger(__name__)
 
 MIN_TEXT_CHARS = 200  # below this, what trafilatura finds is a teaser, a form or boilerplate, not an article
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
-_NO_METADATA = SimpleNamespace(title=None, author=None, sitename=None, language=None, url=None)
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
-# publication timestamps sites put in their <head>, most specific first
-_META_DATE_XPATH = (
-    "//meta[@property='article:published_time' or @name='article:published_time'"
-    " or @itemprop='datePublished' or @property='og:published_time' or @name='pubdate'"
-    " or @name='publishdate' or @name='parsely-pub-date' or @name='sailthru.date'"
-    " or @name='dcterms.created' or @name='DC.date.issued' or @name='date']/@content"
-    " | //time[@itemprop='datePublished']/@datetime"
-)
+
+
+@dataclass(frozen=True)
+class PageInput:
+    """One page to extract in a batch: the arguments of ``extract``."""
+
+    body: bytes
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    feed_published: datetime | None = None
+    fetched_at: datetime | None = None
 
 
 def decode_html(body: bytes, headers: Mapping[str, str] | None = None) -> str:
@@ -60,29 +62,20 @@ def extract(
 ) -> Article:
     """Extract the article in ``body``; a page without one gives ``status="no_article"`` and a reason."""
     sha256 = hashlib.sha256(body).hexdigest()
-    tree = load_html(decode_html(body, headers)) if body.strip() else None
+    html = decode_html(body, headers) if body.strip() else ""
+    tree = load_html(html) if html else None
     if tree is None:
         return Article(url, sha256, "no_article", "", reason="no article text found (empty or unreadable HTML)")
-    page_language = _page_language(tree)
-    meta_dates = list(_meta_dates(tree))  # read before trafilatura, which prunes the tree it is given
-    doc: Any = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-        date_extraction_params=_date_params(fetched_at),
-    )
-    candidates = [(feed_published, "feed"), *((d, "html-meta") for d in meta_dates)]
-    if doc is not None and doc.date:
-        candidates.append((_parse_date(doc.date), "htmldate"))
-    published, source = _first_plausible(candidates, fetched_at)
-    text = (doc.text or "").strip() if doc is not None else ""
+    meta: Any = trafilatura.extract_metadata(tree, url, dates.htmldate_params(fetched_at))
+    body_text = article_body(tree, url, author=meta.author)
+    candidates = [(feed_published, "feed"), *((d, "html-meta") for d in dates.meta_dates(tree))]
+    candidates += [(dates.parse_date(meta.date) if meta.date else None, "htmldate"), (dates.url_date(url), "url")]
+    published, source = dates.first_plausible(candidates, fetched_at)
+    text = body_text.text
     reason = None
     if len(text) < MIN_TEXT_CHARS:
         reason = f"no article text found ({len(text)} characters of main text, fewer than {MIN_TEXT_CHARS})"
         log.info("%s: %s", url, reason)
-    meta: Any = doc if doc is not None else _NO_METADATA
     return Article(
         url=url,
         body_sha256=sha256,
@@ -93,77 +86,31 @@ def extract(
         published=published,
         published_source=source,
         site_name=meta.sitename,
-        language=meta.language or page_language,
+        language=meta.language or _page_language(tree),
         canonical_url=meta.url or url,
+        extraction_method=body_text.method,
         reason=reason,
     )
 
 
-def _date_params(fetched_at: datetime | None) -> dict[str, Any]:
-    # no extensive search: it guesses from copyright lines and stray numbers, and a wrong year here
-    # would misplace every "last year" the figures stage resolves
-    params: dict[str, Any] = {"original_date": True, "extensive_search": False}
-    if fetched_at is not None:
-        params["max_date"] = _utc(fetched_at).strftime("%Y-%m-%d")
-    return params
+def extract_many(pages: Sequence[PageInput], *, workers: int = 1) -> list[Article]:
+    """``extract`` for each page, in order, across ``workers`` processes (1: in this process)."""
+    if workers <= 1 or len(pages) < 2:
+        return [_extract_one(page) for page in pages]
+    # extraction is CPU-bound pure Python: threads would share one GIL, processes use the cores
+    chunk = max(1, min(16, len(pages) // (4 * workers)))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_extract_one, pages, chunksize=chunk))
 
 
-def _first_plausible(
-    candidates: list[tuple[datetime | None, str]], fetched_at: datetime | None
-) -> tuple[datetime | None, str]:
-    for moment, source in candidates:
-        if moment is None:
-            continue
-        moment = _utc(moment)
-        if fetched_at is not None and moment > _utc(fetched_at):
-            log.info("ignoring %s date %s: after the fetch at %s", source, moment, fetched_at)
-            continue
-        return moment, source
-    return None, "none"
-
-
-def _utc(moment: datetime) -> datetime:
-    # a date without an offset is taken as UTC: the page gives nothing better
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _parse_date(value: str) -> datetime | None:
-    value = value.strip()
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        pass
-    try:
-        return parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        log.debug("unparseable date %r", value)
-        return None
-
-
-def _meta_dates(tree: Any) -> Iterator[datetime]:
-    values: list[str] = [str(v) for v in tree.xpath(_META_DATE_XPATH)]
-    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
-        values.extend(_json_ld_dates(str(script)))
-    for value in values:
-        moment = _parse_date(value)
-        if moment is not None:
-            yield moment
-
-
-def _json_ld_dates(source: str) -> Iterator[str]:
-    try:
-        data = json.loads(source)
-    except ValueError:
-        return
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            if isinstance(item.get("datePublished"), str):
-                yield item["datePublished"]
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+def _extract_one(page: PageInput) -> Article:
+    return extract(
+        page.body,
+        page.url,
+        headers=page.headers,
+        feed_published=page.feed_published,
+        fetched_at=page.fetched_at,
+    )
 
 
 def _page_language(tree: Any) -> str | None:

@@ -188,3 +188,39 @@ def report(out_dir: str | None) -> None:
         raise click.ClickException(f"{exc} (run `newsfigures run` or `newsfigures demo` first)") from exc
     for path in paths:
         console.print(f"wrote [bold]{path}[/]", soft_wrap=True)  # a path wrapped mid-name cannot be copied
+
+
+@main.command(name="extract")
+@click.argument("source")
+@click.option("--url", help="The page's URL, when SOURCE is a file (for relative links, dates in the path, metadata).")
+def extract_command(source: str, url: str | None) -> None:
+    """Extract the article from a saved page (PATH) or a fetched one (URL); print it as one JSON object."""
+    import asyncio
+    from pathlib import Path
+
+    from pipeline import articles
+
+    headers: dict[str, str] = {}
+    fetched_at = None
+    if source.startswith(("http://", "https://")):
+        from pipeline import http
+
+        settings = Settings.from_env()
+
+        async def fetch() -> Any:
+            async with http.client(settings) as client:
+                return await http.get(client, source, max_bytes=settings.max_body_bytes)
+
+        response = asyncio.run(fetch())
+        body, headers, fetched_at, url = response.body, response.headers, response.fetched_at, url or response.final_url
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise click.ClickException(f"no such file: {source}")
+        body, url = path.read_bytes(), url or path.resolve().as_uri()
+    article = articles.extract(body, url, headers=headers, fetched_at=fetched_at)
+    record: dict[str, Any] = {name: getattr(article, name) for name in ("text", "title", "author")}
+    record["published"] = article.published.isoformat() if article.published else None
+    for name in ("published_source", "site_name", "language", "canonical_url", "extraction_method", "status", "reason"):
+        record[name] = getattr(article, name)
+    click.echo(json.dumps(record, ensure_ascii=False, indent=2))

@@ -1,13 +1,18 @@
-"""Articles: real trafilatura on hand-written pages; text without boilerplate, dates by precedence."""
+"""Articles: real trafilatura and readability on hand-written pages; text without furniture, dates by precedence."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime
 
-from conftest import data
+from click.testing import CliRunner
+from conftest import LocalServer, data
 
-from pipeline.articles import MIN_TEXT_CHARS, decode_html, extract
+from pipeline.articles import MIN_TEXT_CHARS, PageInput, decode_html, extract, extract_many
+from pipeline.cli import main
+from pipeline.extraction import choose, remove_boilerplate
+from pipeline.extraction.dates import url_date
 
 URL = "https://news.example.org/world/defectors-2023"
 FETCHED = datetime(2024, 2, 1, 12, 0, tzinfo=UTC)
@@ -133,3 +138,92 @@ def test_charset_from_http_header_beats_the_fallback() -> None:
 
     assert "통일부" in decode_html(body, {"Content-Type": "text/html; charset=EUC-KR"})
     assert "\ufffd" in decode_html(body, {})  # without the header: UTF-8 with replacement, never an exception
+
+
+FURNITURE = b"""
+      <div class="share-bar"><a href="#">Share</a> <a href="#">Facebook</a> <a href="#">Twitter</a></div>
+      <p class="stamp">Updated 18 Jan 2024, 09:30 KST</p>
+      <figure><img src="/a.jpg" alt=""><figcaption>Photo: Lee Jin-man/AP</figcaption></figure>
+      <p>Kim Min-ji</p>"""
+TEASER = b"""<p><strong>You may also like:</strong> <a href="/world/rice">Rice prices climb again</a></p>"""
+
+
+def test_share_bars_stamps_captions_teasers_and_repeated_bylines_are_left_out() -> None:
+    body = data("article.html").replace(b'<p class="byline">By Kim Min-ji</p>', FURNITURE)
+    body = body.replace(b"    </article>", TEASER + b"\n    </article>")
+
+    article = extract(body, URL, fetched_at=FETCHED)
+
+    assert "196 North Korean defectors reached South Korea last year" in article.text
+    assert "resettlement centres had expanded their staff" in article.text
+    for furniture in ("Facebook", "Updated 18 Jan", "Lee Jin-man/AP", "You may also like", "Kim Min-ji"):
+        assert furniture not in article.text
+
+
+def test_furniture_rules_keep_sentences_that_merely_mention_the_words() -> None:
+    text = "\n".join(
+        [
+            "Share prices fell 3% on Monday after the ministry said 196 people arrived last year.",
+            "By 2023, more than 34,000 defectors had settled in the South, officials said.",
+            "Photo: Lee Jin-man/AP",
+            "Related: Summit plans shelved",
+            "Nov. 20, 2019 6:02 AM EST",
+            "Comments",
+        ]
+    )
+
+    assert remove_boilerplate(text).split("\n") == text.split("\n")[:2]
+
+
+def test_readability_wins_when_it_holds_the_same_body_without_the_extra_lines() -> None:
+    story = " ".join(f"Sentence {i} of the story says something new about arrivals." for i in range(40))
+    furniture = "\n".join(f"Most read headline number {i} about something else" for i in range(12))
+
+    tighter = choose(story + "\n" + furniture, story)
+    truncated = choose(story[:600], story)
+    disagreeing = choose(story, "An unrelated block of text. " * 40)
+
+    assert (tighter.text, tighter.method) == (story, "readability")
+    assert (truncated.text, truncated.method) == (story, "readability")
+    assert (disagreeing.text, disagreeing.method) == (story, "trafilatura")
+
+
+def test_date_in_the_url_path_is_the_last_resort() -> None:
+    assert url_date("https://news.example.org/2024/01/18/defectors") == datetime(2024, 1, 18, tzinfo=UTC)
+    assert url_date("https://news.example.org/2024-13-40-nothing") is None
+    assert url_date("https://news.example.org/world/defectors-2023") is None
+
+
+def test_extract_many_in_processes_gives_what_extract_gives_in_order() -> None:
+    pages = [PageInput(data("article.html"), URL, fetched_at=FETCHED), PageInput(data("login.html"), URL + "/login")]
+
+    found = extract_many(pages * 2, workers=2)
+
+    assert [a.status for a in found] == ["ok", "no_article", "ok", "no_article"]
+    assert found[0] == extract(data("article.html"), URL, fetched_at=FETCHED)
+
+
+def test_cli_extract_prints_the_article_of_a_saved_page_as_json(tmp_path: object) -> None:
+    from pathlib import Path
+
+    page = Path(str(tmp_path)) / "page.html"
+    page.write_bytes(data("article.html"))
+
+    result = CliRunner().invoke(main, ["extract", str(page), "--url", URL])
+
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.output)
+    assert "196 North Korean defectors" in record["text"]
+    assert (record["published"], record["published_source"]) == ("2024-01-18T00:30:00+00:00", "html-meta")
+    assert record["site_name"] == "Example Daily" and record["canonical_url"] == URL
+    assert record["extraction_method"] in ("trafilatura", "readability")
+
+
+def test_cli_extract_fetches_a_url_with_the_project_client(server: LocalServer) -> None:
+    page_url = server.route("/world/defectors", headers={"Content-Type": "text/html"}, body=data("article.html"))
+
+    result = CliRunner().invoke(main, ["extract", page_url], env={"NEWSFIGURES_ALLOW_PRIVATE_ADDRESSES": "true"})
+
+    assert result.exit_code == 0, result.output
+    assert "196 North Korean defectors" in json.loads(result.output)["text"]
+    assert "newsfigures" in server.seen("/world/defectors")[0].headers["user-agent"].lower()
