@@ -12,7 +12,7 @@ import hashlib
 import logging
 import os
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
@@ -56,6 +56,24 @@ def write(root: Path, response: Response) -> str:
         raise
     log.debug("archived %s as %s", response.final_url, sha256)
     return sha256
+
+
+def prune(root: Path, *, retention_days: int, now: datetime) -> int:
+    """Delete responses archived over ``retention_days`` before ``now`` (0 keeps all); return how many.
+
+    Age counts from when a body was first archived. A pruned page cannot be re-extracted until fetched again
+    (which archives it anew).
+    """
+    if retention_days <= 0 or not root.exists():
+        return 0
+    cutoff = (now - timedelta(days=retention_days)).timestamp()
+    removed = 0
+    for path in root.glob("??/*.warc.gz"):
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    log.info("archive: deleted %d responses older than %d days", removed, retention_days)
+    return removed
 
 
 def _write_records(fh: object, response: Response) -> None:

@@ -47,7 +47,7 @@ def demo(port: int) -> None:
 
     with serve(SITE, port=_free_or_any(port)) as base_url:
         console.print(f"Demo news site at [bold]{base_url}[/] (3 outlets: wire RSS, herald Atom, retire RSS)")
-        settings = Settings.from_env(feeds=demo_feeds(base_url))
+        settings = Settings.from_env(feeds=demo_feeds(base_url), allow_private_addresses=True, host_delay=0.0)
         _run(settings, trigger="demo", feeds=None)
     _print_reported_vs_official(settings)
     console.print(f"Warehouse: {settings.catalog} — open it with [bold]make sql[/]")
@@ -224,3 +224,35 @@ def extract_command(source: str, url: str | None) -> None:
     for name in ("published_source", "site_name", "language", "canonical_url", "extraction_method", "status", "reason"):
         record[name] = getattr(article, name)
     click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+
+
+@main.group()
+def feeds() -> None:
+    """Find and check feeds."""
+
+
+@feeds.command()
+@click.argument("url")
+def discover(url: str) -> None:
+    """List the feeds a site's home page announces, as [[feeds]] tables to paste into feeds.toml."""
+    import asyncio
+
+    from pipeline import discover as discovery
+    from pipeline import http
+    from pipeline.errors import FetchError
+
+    settings = Settings.from_env()
+
+    async def find() -> list[discovery.Found]:
+        async with http.client(settings) as client:
+            return await discovery.discover(client, url, max_bytes=settings.max_body_bytes)
+
+    try:
+        found = asyncio.run(find())
+    except FetchError as exc:
+        raise click.ClickException(f"could not read {url}: {exc.reason}") from exc
+    if not found:
+        raise click.ClickException(f'{url} announces no feed (no <link rel="alternate"> of a feed type)')
+    for feed in found:
+        sys.stdout.write(f"# {feed.kind}: {feed.title or '(untitled)'}\n")
+        sys.stdout.write(f'[[feeds]]\nname = ""\nurl = "{feed.url}"\ntopic = "defection"\n\n')

@@ -7,7 +7,9 @@ import calendar
 import hashlib
 import io
 import logging
+import re
 import time
+import xml.sax
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +21,7 @@ import feedparser
 import httpx
 from courlan import normalize_url
 
+from pipeline import sitemaps
 from pipeline.errors import FeedError, FetchError
 from pipeline.http import get
 from pipeline.records import Entry, Feed, FeedPoll
@@ -39,8 +42,19 @@ PollResult = tuple[FeedPoll, list[Entry], Validators]
 Outcome = Literal["changed", "not_modified", "unchanged", "error"]
 
 
+# No feed needs its own entities; declaring them is how entity expansion ("billion laughs") and external
+# entities (XXE: reading local files or internal URLs) are attempted, so such a feed is refused unread.
+ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+
+
 def parse(body: bytes, headers: Mapping[str, str], feed: Feed) -> list[Entry]:
     """Parse feed bytes (with their HTTP headers) into normalised entries; ``FeedError`` if unreadable."""
+    if not body.strip():
+        raise FeedError(feed.url, "not a readable feed: empty body")
+    if ENTITY_DECLARATION.search(body):
+        raise FeedError(feed.url, "refused: the feed declares XML entities (entity expansion or external entity)")
+    if sitemaps.is_sitemap(body):
+        return sitemaps.parse(body, feed)
     # a BytesIO, never the bytes themselves: feedparser treats some strings as URLs or file names
     parsed: Any = feedparser.parse(io.BytesIO(body), response_headers={k.lower(): v for k, v in headers.items()})
     # an HTML page at a feed URL parses without complaint but has no feed version: unreadable too
@@ -54,6 +68,9 @@ def parse(body: bytes, headers: Mapping[str, str], feed: Feed) -> list[Entry]:
         entry = _entry(item, feed)
         if entry is not None:
             entries.append(entry)
+    broken = parsed.get("bozo_exception")
+    if isinstance(broken, xml.sax.SAXException) and not entries:  # not well-formed, nothing recovered: say so
+        raise FeedError(feed.url, f"malformed feed, no usable entry: {broken}")
     return entries
 
 

@@ -17,10 +17,11 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import archive, articles, feeds, figures, http, pages, warehouse
+from pipeline import archive, articles, dedup, feeds, figures, http, pages, schedule, warehouse
 from pipeline.errors import SchemaFailure
 from pipeline.findings import Reference, annotate
-from pipeline.frames import article_rows, entry_rows, figure_rows, page_rows, poll_rows
+from pipeline.frames import article_rows, entry_rows, figure_rows, page_rows, poll_rows, schedule_rows
+from pipeline.politeness import Politeness
 from pipeline.settings import Settings
 from pipeline.validate import Validated, validate
 from schemas import ARTICLES, ENTRIES, FIGURES, PAGES, QUARANTINE
@@ -64,19 +65,39 @@ def finish_run(settings: Settings, run_id: str, *, status: str, counts: Mapping[
     log.info("run %s finished: %s %s", run_id, status, dict(counts))
 
 
-def poll_feeds(settings: Settings, run_id: str, *, feeds: Sequence[str] | None = None) -> dict[str, int]:
-    """Poll the configured feeds (or the named subset) and record polls and entries not seen before."""
-    chosen = [f for f in settings.feeds if not feeds or f.name in feeds]
+def poll_feeds(
+    settings: Settings, run_id: str, *, feeds: Sequence[str] | None = None, due_only: bool = False
+) -> dict[str, int]:
+    """Poll the configured feeds (or the named subset) and record polls, entries not seen before, and schedules.
+
+    Paused feeds are skipped until their pause is over (unless named); with ``due_only``, so are feeds polled
+    more recently than their adaptive interval.
+    """
+    at = datetime.now(UTC)
     with warehouse.connect(settings) as con:
+        schedules = _schedules(con, settings, at)
+        chosen = [
+            f
+            for f in settings.feeds
+            if (f.name in feeds if feeds else not schedules[f.name].paused(at))
+            and (not due_only or schedules[f.name].due(at))
+        ]
+        skipped = len(settings.feeds) - len(chosen) if not feeds else 0
         previous = _validators(con)
         results = asyncio.run(_poll(settings, chosen, previous))
         known = _known_urls(con, [e.url for _, found, _ in results for e in found])
         at = datetime.now(UTC)
         polls = poll_rows(results, known, run_id)
         new = _checked(entry_rows(results, known, run_id, at), ENTRIES, "entries", "url", run_id, at)
+        fresh = dict(zip(polls["feed"], polls["entries_new"], strict=True)) if len(polls) else {}
+        advanced = [
+            schedule.advance(schedules[poll.feed], poll, settings, new_entries=int(fresh.get(poll.feed, 0)))
+            for poll, _, _ in results
+        ]
         with warehouse.transaction(con):
             warehouse.append(con, "feed_polls", polls)
             warehouse.merge(con, "entries", new.valid, ["url"], update=False)
+            warehouse.merge(con, "feed_state", schedule_rows(advanced, run_id), ["feed"])
             _quarantine(con, new.quarantine)
     counts = {
         "polled": len(polls),
@@ -84,9 +105,26 @@ def poll_feeds(settings: Settings, run_id: str, *, feeds: Sequence[str] | None =
         "errors": int((polls["outcome"] == "error").sum()) if len(polls) else 0,
         "entries_new": len(new.valid),
         "quarantined": new.failed,
+        "skipped": skipped,
+        "paused": sum(1 for s in advanced if s.paused(at)),
     }
-    log.info("polled %d feeds: %d changed, %d errors, %d new entries", *counts.values())
+    log.info("polled %d feeds: %d changed, %d errors, %d new entries", *list(counts.values())[:4])
     return counts
+
+
+def _schedules(con: Any, settings: Settings, at: datetime) -> dict[str, schedule.FeedSchedule]:
+    """Each configured feed's schedule from ``feed_state``; a feed not there yet (or moved) starts afresh."""
+    names = [field for field in schedule.FeedSchedule.__dataclass_fields__]
+    stored = {
+        row[0]: schedule.FeedSchedule(*row)
+        for row in con.execute(f"SELECT {', '.join(names)} FROM feed_state").fetchall()
+    }
+    return {
+        f.name: stored[f.name]
+        if f.name in stored and stored[f.name].url == f.url
+        else schedule.first(f.name, f.url, settings, at)
+        for f in settings.feeds
+    }
 
 
 async def _poll(
@@ -130,6 +168,7 @@ async def _fetch(settings: Settings, urls: Sequence[str]) -> list[tuple[Any, Any
             archive_root=settings.archive_dir,
             max_bytes=settings.max_body_bytes,
             concurrency=settings.fetch_concurrency,
+            polite=Politeness(settings),
         )
 
 
@@ -144,6 +183,9 @@ ARCHIVED_PAGES = """
     WHERE p.error IS NULL AND p.body_sha256 IS NOT NULL
       AND coalesce(a.published_at, e.published_at, p.fetched_at) >= ? AND (? IS NULL OR e.topic = ?)
     ORDER BY p.url"""
+STORIES = """
+    SELECT url, canonical_url, story_id, text_simhash FROM articles
+    WHERE story_id IS NOT NULL AND text_simhash IS NOT NULL ORDER BY url"""
 UNREAD_ARTICLES = """
     SELECT a.url, a.text, a.published_at, e.topic FROM articles a JOIN entries e ON e.url = a.url
     WHERE a.status = 'ok' AND a.figures_version IS NULL ORDER BY a.url"""
@@ -168,6 +210,9 @@ def reprocess(settings: Settings, run_id: str, *, since: datetime, topic: str | 
 def _extract(settings: Settings, con: Any, run_id: str, pages: Sequence[tuple[Any, ...]]) -> dict[str, int]:
     found = []
     for url, sha, fetched_at, feed_published in pages:
+        if not archive.path_for(settings.archive_dir, sha).exists():  # pruned by the archive's retention
+            log.warning("page %s is no longer archived (%s): refetch it to extract it again", url, sha)
+            continue
         response = archive.read(settings.archive_dir, sha)
         found.append(
             articles.extract(
@@ -184,9 +229,20 @@ def _extract(settings: Settings, con: Any, run_id: str, pages: Sequence[tuple[An
         run_id=run_id,
         at=at,
     )
+    stories = dedup.assign(
+        con.execute(STORIES).fetchall(),
+        [a for a in found if a.status == "ok" and a.url in set(checked.valid["url"])],
+        max_distance=settings.near_duplicate_bits,
+    )
     with warehouse.transaction(con):
         warehouse.merge(con, "articles", checked.valid, ["url"])
         _quarantine(con, checked.quarantine)
+        warehouse.execute(
+            con,
+            """UPDATE articles SET story_id = s.story_id, text_simhash = s.text_simhash
+               FROM article_stories s WHERE articles.url = s.url""",
+            frames={"article_stories": stories},
+        )
     no_article = sum(1 for a in found if a.status == "no_article")
     counts = {"articles": len(found) - no_article, "no_article": no_article, "quarantined": checked.failed}
     log.info("extracted %d articles, %d pages without article text, %d quarantined", *counts.values())

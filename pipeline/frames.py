@@ -12,6 +12,7 @@ import pandas as pd
 from pipeline import figures
 from pipeline.feeds import PollResult
 from pipeline.records import Article, Entry, FeedPoll, Figure, Page
+from pipeline.schedule import FeedSchedule
 
 # record field -> table column, where they differ
 POLL_RENAMES = {"status": "status_code"}
@@ -81,3 +82,10 @@ def figure_rows(articles: Sequence[tuple[str, str, datetime | None, str]], run_i
         "article_published_at",
     ]
     return pd.DataFrame(rows, columns=_columns(Figure, FIGURE_RENAMES, extra, drop=["notes"]))
+
+
+def schedule_rows(schedules: Sequence[FeedSchedule], run_id: str) -> pd.DataFrame:
+    """One feed_state row per feed polled."""
+    rows = [asdict(s) | {"run_id": run_id} for s in schedules]
+    frame = pd.DataFrame(rows, columns=[*(f.name for f in fields(FeedSchedule)), "run_id"])
+    return frame.astype({"interval_s": "float64", "failures": "int64"})

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from pipeline import warehouse
+from pipeline import archive, warehouse
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
 def maintain(settings: Settings, *, now: datetime) -> dict[str, int]:
-    """Flush inlined rows to Parquet, merge adjacent files, expire snapshots past retention, delete unused files."""
+    """Flush inlined rows, merge adjacent files, expire old snapshots, delete unused files, prune the raw archive."""
     cutoff = now - timedelta(days=settings.snapshot_retention_days)
     lake = warehouse.LAKE
     with warehouse.connect(settings) as con:
@@ -20,17 +20,19 @@ def maintain(settings: Settings, *, now: datetime) -> dict[str, int]:
         merged = con.execute(f"CALL ducklake_merge_adjacent_files('{lake}')").fetchall()
         expired = con.execute(f"CALL ducklake_expire_snapshots('{lake}', older_than => ?)", [cutoff]).fetchall()
         deleted = con.execute(f"CALL ducklake_cleanup_old_files('{lake}', cleanup_all => true)").fetchall()
+    pruned = archive.prune(settings.archive_dir, retention_days=settings.archive_retention_days, now=now)
     done = {
         "rows_flushed": sum(int(r[2]) for r in flushed),
         "files_merged": sum(int(r[2]) for r in merged),
         "files_written": sum(int(r[3]) for r in merged),
         "snapshots_expired": len(expired),
         "files_deleted": len(deleted),
+        "archive_pruned": pruned,
     }
     log.info(
         "maintenance: flushed %d inlined rows, merged %d files into %d, expired %d snapshots older than %s, "
-        "deleted %d files",
+        "deleted %d files; pruned %d archived responses",
         done["rows_flushed"], done["files_merged"], done["files_written"], done["snapshots_expired"],
-        cutoff.isoformat(), done["files_deleted"],
+        cutoff.isoformat(), done["files_deleted"], done["archive_pruned"],
     )  # fmt: skip
     return done

@@ -13,6 +13,7 @@ import httpx
 from pipeline import archive
 from pipeline.errors import FetchError
 from pipeline.http import get
+from pipeline.politeness import Politeness
 from pipeline.records import Page, Response
 
 log = logging.getLogger(__name__)
@@ -45,14 +46,22 @@ def _refusal(response: Response) -> str | None:
 
 
 async def fetch(
-    http: httpx.AsyncClient, url: str, *, archive_root: Path, max_bytes: int
+    http: httpx.AsyncClient,
+    url: str,
+    *,
+    archive_root: Path,
+    max_bytes: int,
+    polite: Politeness | None = None,
 ) -> tuple[Page, Response | None]:
-    """GET ``url`` and archive it; failures come back as ``Page(error=...)`` with no response, never raised.
+    """GET ``url`` (politely, when given ``polite``) and archive it; failures come back as ``Page(error=...)``.
 
     Only a failure to write the archive (a disk problem, not the page's) raises.
     """
     try:
-        response = await get(http, url, max_bytes=max_bytes)
+        if polite is None:
+            response = await get(http, url, max_bytes=max_bytes)
+        else:
+            response = await polite.get(http, url, max_bytes=max_bytes)
     except FetchError as exc:
         log.warning("page %s failed: %s", url, exc.reason)
         failed = Page(url, url, datetime.now(UTC), exc.status, None, None, 0, error=exc.reason)
@@ -92,13 +101,14 @@ async def fetch_all(
     archive_root: Path,
     max_bytes: int,
     concurrency: int,
+    polite: Politeness | None = None,
 ) -> list[tuple[Page, Response | None]]:
-    """Fetch every URL, at most ``concurrency`` at a time; results in the order of ``urls``."""
+    """Fetch every URL, at most ``concurrency`` at a time (per host: as ``polite`` says); in the order of ``urls``."""
     gate = asyncio.Semaphore(max(1, concurrency))
 
     async def one(url: str) -> tuple[Page, Response | None]:
         async with gate:
-            return await fetch(http, url, archive_root=archive_root, max_bytes=max_bytes)
+            return await fetch(http, url, archive_root=archive_root, max_bytes=max_bytes, polite=polite)
 
     results = list(await asyncio.gather(*(one(url) for url in urls)))
     failed = sum(1 for page, _ in results if page.error)

@@ -48,6 +48,20 @@ class Settings:
     alert_slack_webhook: str = ""  # a Slack incoming-webhook URL (or Airflow connection newsfigures_slack)
     alert_webhook_url: str = ""  # receives the alert as JSON (or Airflow connection newsfigures_webhook)
     alert_repeat_hours: float = 24.0  # the same failure in consecutive runs is sent again only after this long
+    allow_private_addresses: bool = False  # fetch from loopback, private and link-local addresses (tests, the demo)
+    fetch_deadline: float = 120.0  # seconds for one response, however steadily its bytes trickle in
+    host_delay: float = 5.0  # minimum seconds between two page requests to one host
+    host_concurrency: int = 2  # page requests in flight at once per host
+    robots_ttl: float = 86400.0  # seconds a host's robots.txt is trusted before it is fetched again
+    fetch_retries: int = 2  # retries of a page answering 429, 503 or failing on the network
+    retry_backoff: float = 2.0  # base seconds of the jittered exponential backoff between retries
+    max_retry_after: float = 120.0  # a longer Retry-After is recorded as an error, not waited for
+    poll_interval_min: float = 300.0  # bounds of a feed's adaptive poll interval, in seconds
+    poll_interval_max: float = 86400.0
+    feed_pause_after: int = 5  # consecutive failed polls after which a feed is paused
+    feed_pause_hours: float = 24.0  # a paused feed is tried again after this long
+    near_duplicate_bits: int = 6  # SimHash distance (of 64 bits) at or under which two articles are one story
+    archive_retention_days: int = 0  # raw archive files older than this are deleted by maintenance; 0 keeps them
     feeds: tuple[Feed, ...] = field(default=())
 
     @classmethod
@@ -67,7 +81,15 @@ class Settings:
         return settings
 
 
-_CONVERTERS: dict[str, Callable[[str], Any]] = {"Path": Path, "float": float, "int": int}
+def _flag(raw: str) -> bool:
+    if raw.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.strip().lower() in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("expected true or false")
+
+
+_CONVERTERS: dict[str, Callable[[str], Any]] = {"Path": Path, "float": float, "int": int, "bool": _flag}
 
 
 def _convert(name: str, raw: str, convert: Callable[[str], Any]) -> Any:

@@ -42,6 +42,7 @@ TABLES = frozenset(
         "schema_migrations",
         "quality_summaries",
         "alerts",
+        "feed_state",
     }
 )
 _EXTENSIONS = {

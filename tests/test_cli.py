@@ -38,6 +38,8 @@ def lake_env(tmp_path: Path) -> dict[str, str]:
         "NEWSFIGURES_CATALOG": f"sqlite:{tmp_path}/catalog.sqlite",
         "NEWSFIGURES_DATA_PATH": f"{tmp_path}/data/",
         "NEWSFIGURES_ARCHIVE_DIR": f"{tmp_path}/archive",
+        "NEWSFIGURES_ALLOW_PRIVATE_ADDRESSES": "true",  # the local test servers are on loopback
+        "NEWSFIGURES_HOST_DELAY": "0",
         "COLUMNS": "160",
     }
 

@@ -45,6 +45,8 @@ ANALYST = textwrap.dedent(
 
 def test_an_analyst_reads_the_marts_while_the_pipeline_loads(tmp_path: Path) -> None:
     settings = Settings(
+        allow_private_addresses=True,  # the demo site is served on loopback
+        host_delay=0.0,
         catalog=f"sqlite:{tmp_path}/lake/catalog.sqlite",
         data_path=f"{tmp_path}/lake/data/",
         archive_dir=tmp_path / "lake" / "archive",

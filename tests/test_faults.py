@@ -27,6 +27,7 @@ def merge_then_die(con, table, frame, key, **kwargs):
 warehouse.merge = merge_then_die
 lake = sys.argv[2]
 settings = Settings(catalog=f"sqlite:{lake}/catalog.sqlite", data_path=f"{lake}/data/",
+                    allow_private_addresses=True, host_delay=0.0,
                     archive_dir=Path(lake) / "archive", feeds=demo_feeds(sys.argv[1]))
 flow.run(settings, trigger="test")
 """
@@ -42,6 +43,8 @@ def test_a_load_killed_midway_leaves_no_partial_batch_and_the_rerun_no_duplicate
         assert "killing myself" in killed.stdout
 
         settings = Settings(
+            allow_private_addresses=True,  # the demo site is served on loopback
+            host_delay=0.0,
             catalog=f"sqlite:{lake}/catalog.sqlite",
             data_path=f"{lake}/data/",
             archive_dir=lake / "archive",

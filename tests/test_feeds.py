@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from conftest import LocalServer, Reply, Seen, data
@@ -15,7 +16,7 @@ from pipeline.feeds import Validators
 from pipeline.records import Feed
 from pipeline.settings import Settings
 
-SETTINGS = Settings()
+SETTINGS = Settings(allow_private_addresses=True)
 LIMIT = 1_000_000
 
 
@@ -196,3 +197,40 @@ def test_poll_all_keeps_order_and_goes_on_past_failures(server: LocalServer, ref
     refused = results[1][0]
     assert refused.status is None and refused.error and "Connect" in refused.error
     assert [len(entries) for _, entries, _ in results] == [2, 0, 0, 2]
+
+
+def test_the_warehouse_measures_each_poll_as_304_unchanged_or_changed(server: LocalServer, tmp_path: Path) -> None:
+    """Three feeds polled twice: one honours validators, one ignores them (caught by the hash), one changes."""
+    from pipeline import flow, warehouse
+
+    honours = server.route(
+        "/honours",
+        lambda seen: (
+            Reply(304)
+            if seen.headers.get("if-none-match") == '"v1"'
+            else Reply(200, {"ETag": '"v1"'}, data("rss2.xml"))
+        ),
+    )
+    ignores = server.route("/ignores", body=data("rss2.xml"), headers={"ETag": '"always-new"'})
+    bodies = iter([data("rss2.xml"), data("atom.xml")])
+    changes = server.route("/changes", lambda _seen: Reply(200, {}, next(bodies)))
+    settings = Settings(
+        allow_private_addresses=True,
+        catalog=f"sqlite:{tmp_path}/catalog.sqlite",
+        data_path=f"{tmp_path}/data/",
+        feeds=(feed(honours, "honours"), feed(ignores, "ignores"), feed(changes, "changes")),
+    )
+    run_id = flow.start_run(settings, trigger="test")
+    flow.poll_feeds(settings, run_id)
+    flow.poll_feeds(settings, run_id)
+
+    with warehouse.connect(settings, read_only=True) as con:
+        outcomes = con.execute(
+            "SELECT feed, list(outcome ORDER BY polled_at), list(status_code ORDER BY polled_at) FROM feed_polls"
+            " GROUP BY feed ORDER BY feed"
+        ).fetchall()
+    assert outcomes == [
+        ("changes", ["changed", "changed"], [200, 200]),
+        ("honours", ["changed", "not_modified"], [200, 304]),
+        ("ignores", ["changed", "unchanged"], [200, 200]),
+    ]

@@ -17,6 +17,8 @@ TABLES = ("entries", "pages", "articles", "figures", "quarantine")
 
 def lake_settings(tmp: Path, feeds: tuple[Feed, ...]) -> Settings:
     return Settings(
+        allow_private_addresses=True,  # the demo site is served on loopback
+        host_delay=0.0,
         catalog=f"sqlite:{tmp}/lake/catalog.sqlite",
         data_path=f"{tmp}/lake/data/",
         archive_dir=tmp / "lake" / "archive",

@@ -62,3 +62,26 @@ def test_snapshots_within_retention_are_kept_for_time_travel(tmp_path: Path) -> 
     with warehouse.connect(settings, read_only=True) as con:
         assert con.execute(f"SELECT count(*) FROM runs AT (VERSION => {version})").fetchone() == (10,)
         assert con.execute("SELECT count(*) FROM runs").fetchone() == (20,)
+
+
+def test_maintenance_prunes_archived_responses_past_their_retention(tmp_path: Path) -> None:
+    import os
+
+    archive = tmp_path / "archive"
+    old, recent = archive / "ab" / ("ab" + "0" * 62 + ".warc.gz"), archive / "cd" / ("cd" + "0" * 62 + ".warc.gz")
+    for path in (old, recent):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"warc")
+    ten_days_ago = (datetime.now(UTC) - timedelta(days=10)).timestamp()
+    os.utime(old, (ten_days_ago, ten_days_ago))
+    settings = Settings(
+        catalog=f"sqlite:{tmp_path}/c.sqlite", data_path=f"{tmp_path}/data/", archive_dir=archive,
+        archive_retention_days=7, feeds=(),
+    )  # fmt: skip
+    with warehouse.connect(settings) as con:
+        warehouse.migrate(con)
+
+    done = maintenance.maintain(settings, now=datetime.now(UTC))
+
+    assert done["archive_pruned"] == 1
+    assert not old.exists() and recent.exists()

@@ -80,6 +80,8 @@ def test_a_broken_article_is_quarantined_alerted_once_per_receiver_and_the_rest_
             "NEWSFIGURES_CATALOG": f"sqlite:{tmp_path}/lake/catalog.sqlite",
             "NEWSFIGURES_DATA_PATH": f"{tmp_path}/lake/data/",
             "NEWSFIGURES_ARCHIVE_DIR": f"{tmp_path}/lake/archive",
+            "NEWSFIGURES_ALLOW_PRIVATE_ADDRESSES": "true",  # the local test servers are on loopback
+            "NEWSFIGURES_HOST_DELAY": "0",
             "NEWSFIGURES_ALERT_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
             "NEWSFIGURES_ALERT_EMAIL_TO": "oncall@example.org",
             "NEWSFIGURES_ALERT_SLACK_WEBHOOK": server.route("/slack", body=b"ok"),

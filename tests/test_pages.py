@@ -18,7 +18,7 @@ HTML = {"Content-Type": "text/html; charset=utf-8"}
 
 def fetch(url: str, root: Path, *, max_bytes: int = 1_000_000, redirects: int = 5) -> tuple[Page, Response | None]:
     async def run() -> tuple[Page, Response | None]:
-        async with http.client(Settings(max_redirects=redirects)) as client:
+        async with http.client(Settings(max_redirects=redirects, allow_private_addresses=True)) as client:
             return await pages.fetch(client, url, archive_root=root, max_bytes=max_bytes)
 
     return asyncio.run(run())
@@ -106,7 +106,7 @@ def test_fetch_all_keeps_order_and_survives_failures(server: LocalServer, refuse
     missing = server.route("/missing", status=404)
 
     async def run() -> list[tuple[Page, Response | None]]:
-        async with http.client(Settings()) as client:
+        async with http.client(Settings(allow_private_addresses=True)) as client:
             return await pages.fetch_all(
                 client,
                 [slow, refused_url, missing, fast],
@@ -120,3 +120,26 @@ def test_fetch_all_keeps_order_and_survives_failures(server: LocalServer, refuse
     assert [page.url for page, _ in results] == [slow, refused_url, missing, fast]
     assert [page.error is None for page, _ in results] == [True, False, False, True]
     assert len(list(tmp_path.rglob("*.warc.gz"))) == 2
+
+
+def test_archive_retention_deletes_old_responses_and_a_new_fetch_archives_again(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    import os
+    from datetime import UTC, datetime, timedelta
+
+    old_url = server.route("/old", body=data("article.html"), headers=HTML)
+    new_url = server.route("/new", body=data("article.html").replace(b"<title>", b"<title>New "), headers=HTML)
+    old, _ = fetch(old_url, tmp_path)
+    new, _ = fetch(new_url, tmp_path)
+    now = datetime.now(UTC)
+    long_ago = (now - timedelta(days=40)).timestamp()
+    os.utime(archive.path_for(tmp_path, str(old.body_sha256)), (long_ago, long_ago))
+
+    assert archive.prune(tmp_path, retention_days=0, now=now) == 0
+    assert archive.prune(tmp_path, retention_days=30, now=now) == 1
+
+    assert not archive.path_for(tmp_path, str(old.body_sha256)).exists()
+    assert archive.read(tmp_path, str(new.body_sha256)).url == new_url
+    fetch(old_url, tmp_path)
+    assert archive.read(tmp_path, str(old.body_sha256)).url == old_url

@@ -62,7 +62,12 @@ def postgres() -> Iterator[str]:
 def test_a_demo_pass_into_a_postgres_catalog_answers_every_mart(postgres: str, tmp_path: Path) -> None:
     with serve(SITE) as base:
         settings = Settings(
-            catalog=postgres, data_path=f"{tmp_path}/data/", archive_dir=tmp_path / "archive", feeds=demo_feeds(base)
+            allow_private_addresses=True,  # the demo site is served on loopback
+            host_delay=0.0,
+            catalog=postgres,
+            data_path=f"{tmp_path}/data/",
+            archive_dir=tmp_path / "archive",
+            feeds=demo_feeds(base),
         )
         _, first = flow.run(settings, trigger="test")
         _, second = flow.run(settings, trigger="test")

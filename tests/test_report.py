@@ -23,6 +23,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     root = tmp_path_factory.mktemp("report")
     with serve(SITE) as base:
         settings = Settings(
+            allow_private_addresses=True,  # the demo site is served on loopback
+            host_delay=0.0,
             catalog=f"sqlite:{root}/lake/catalog.sqlite",
             data_path=f"{root}/lake/data/",
             archive_dir=root / "lake" / "archive",

@@ -58,6 +58,7 @@ def feeds_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[dic
             "".join(f'[[feeds]]\nname = "{n}"\nurl = "{u}"\ntopic = "defection"\n' for n, u in feeds.items())
         )
         monkeypatch.setenv("NEWSFIGURES_FEEDS_FILE", str(path))
+        monkeypatch.setenv("NEWSFIGURES_ALLOW_PRIVATE_ADDRESSES", "true")  # the local test server is on loopback
 
     return write
 

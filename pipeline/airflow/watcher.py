@@ -67,9 +67,7 @@ class FeedWatcher(BaseEventTrigger):
 
         if self.asset_state_store is None:
             return {}
-        return {
-            name: FeedState.from_json(await self.asset_state_store.aget(STATE_PREFIX + name)) for name in names
-        }
+        return {name: FeedState.from_json(await self.asset_state_store.aget(STATE_PREFIX + name)) for name in names}
 
     async def _save(self, before: dict[str, FeedState], after: dict[str, FeedState]) -> None:
         if self.asset_state_store is None:

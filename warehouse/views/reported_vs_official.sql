@@ -12,7 +12,8 @@ reported AS (
     SELECT
         f.*,
         coalesce(a.site_name, e.feed) AS outlet,
-        coalesce(a.published_at, e.published_at) AS published_at
+        coalesce(a.published_at, e.published_at) AS published_at,
+        a.story_id
     FROM figures AS f
     LEFT JOIN articles AS a ON a.url = f.article_url
     LEFT JOIN entries AS e ON e.url = f.article_url
@@ -76,6 +77,7 @@ SELECT
     run_id,
     topic,
     figure_no,
-    findings
+    findings,
+    story_id
 FROM compared
 ORDER BY metric, year, subgroup, published_at;
