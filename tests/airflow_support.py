@@ -140,6 +140,8 @@ def lake_vars(root: Path, feeds: Mapping[str, str]) -> dict[str, str]:
         "NEWSFIGURES_CATALOG": f"sqlite:{root / 'lake' / 'catalog.sqlite'}",
         "NEWSFIGURES_DATA_PATH": f"{root / 'lake' / 'data'}/",
         "NEWSFIGURES_ARCHIVE_DIR": str(root / "lake" / "archive"),
+        "NEWSFIGURES_ALLOW_PRIVATE_ADDRESSES": "true",  # the local test servers are on loopback
+        "NEWSFIGURES_HOST_DELAY": "0",
     }
 
 
@@ -179,6 +181,14 @@ class AirflowApi:
         """GET ``path``; the decoded JSON."""
         return self._call("GET", path, None)
 
+    def get_unless_server_error(self, path: str) -> Any:
+        """GET ``path``; the decoded JSON, or None when the server answers 5xx."""
+        reply = self._send("GET", path, None)
+        if reply.is_server_error:
+            return None
+        assert reply.is_success, f"GET {path}: {reply.status_code} {reply.text[:500]}"
+        return reply.json()
+
     def post(self, path: str, body: Mapping[str, Any]) -> Any:
         """POST ``body`` to ``path``; the decoded JSON."""
         return self._call("POST", path, body)
@@ -198,7 +208,12 @@ class AirflowApi:
         pytest.fail(f"{dag_id} run {run_id} still {state} after {timeout:.0f} s")
 
     def _call(self, method: str, path: str, body: Mapping[str, Any] | None) -> Any:
-        reply = httpx.request(
+        reply = self._send(method, path, body)
+        assert reply.is_success, f"{method} {path}: {reply.status_code} {reply.text[:500]}"
+        return reply.json()
+
+    def _send(self, method: str, path: str, body: Mapping[str, Any] | None) -> httpx.Response:
+        return httpx.request(
             method,
             self.base + path,
             json=body,
@@ -206,8 +221,6 @@ class AirflowApi:
             timeout=30,
             trust_env=False,
         )
-        assert reply.is_success, f"{method} {path}: {reply.status_code} {reply.text[:500]}"
-        return reply.json()
 
 
 def _healthy(base: str) -> bool:
@@ -227,10 +240,14 @@ def interrupt_and_reap(process: subprocess.Popen[bytes], timeout: float = 90) ->
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         descendants.append(psutil.Process(process.pid))
+    # Components killed a moment ago may still be exiting (no command line yet gone): give them a few seconds.
+    deadline = time.monotonic() + 10
+    while any(_runs("", proc) for proc in descendants) and time.monotonic() < deadline:
+        time.sleep(0.2)
     left = []
     for proc in descendants:
         try:
-            if proc.status() != psutil.STATUS_ZOMBIE:
+            if _runs("", proc):
                 left.append(" ".join(proc.cmdline()))
                 proc.kill()  # don't leak an Airflow into the rest of the session
         except psutil.NoSuchProcess:
@@ -337,7 +354,7 @@ def local_feed(root: Path) -> Iterator[LocalFeed]:
         logger.setLevel(level)
 
 
-def wait_for(what: str, check: Callable[[], T], timeout: float, every: float = 1.0) -> T:
+def wait_for(what: str, check: Callable[[], T | None], timeout: float, every: float = 1.0) -> T:
     """Call ``check`` until it returns something true; return that (fail saying ``what`` after ``timeout`` s)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -376,8 +393,8 @@ class Standalone:
         env = old.environ()
         tree = [old, *old.children(recursive=True)]
         old.terminate()
-        _, alive = psutil.wait_procs(tree, timeout=60)
-        assert not alive, f"triggerer still running 60 s after SIGTERM: {alive}"
+        # Standalone never reaps its components: a stopped triggerer stays a zombie until standalone exits.
+        wait_for("the triggerer stops on SIGTERM", lambda: not any(_runs("", p) for p in tree), 60, every=0.5)
         out = (self.home / "triggerer-restarted.log").open("ab")
         new = subprocess.Popen([AIRFLOW, "triggerer"], env=env, cwd=ROOT, stdout=out, stderr=out, process_group=0)
         self.beside.append(new)
@@ -418,8 +435,11 @@ def standalone(root: Path, extra_env: Mapping[str, str], boot_timeout: float = 2
 
 
 def _runs(command: str, proc: psutil.Process | None) -> bool:
+    """Whether ``proc`` is alive (not a zombie) and ``command`` is one of its arguments ("": any)."""
     try:
-        return proc is not None and command in proc.cmdline()
+        if proc is None or proc.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return not command or command in proc.cmdline()
     except psutil.Error:
         return False
 
@@ -449,7 +469,9 @@ def dag_runs(api: AirflowApi, dag_id: str) -> dict[str, str]:
 
 def watcher_events(api: AirflowApi, asset_id: int) -> list[dict[str, Any]]:
     """The asset's events that a watcher's trigger emitted, newest first (up to 100)."""
-    events = api.get(f"/api/v2/assets/events?asset_id={asset_id}&limit=100&order_by=-timestamp")["asset_events"]
+    path = f"/api/v2/assets/events?asset_id={asset_id}&limit=100&order_by=-timestamp"
+    # Airflow 3.3.2 answers 500 while a run an event created is still queued (apache/airflow#71360): ask again.
+    events = wait_for(f"GET {path} answers", lambda: api.get_unless_server_error(path), 60, every=0.5)["asset_events"]
     return [e for e in events if (e.get("extra") or {}).get("from_trigger")]
 
 
