@@ -7,6 +7,7 @@ Attach it with ``AssetWatcher`` to the asset ``news_ingest`` is scheduled on.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
@@ -32,7 +33,10 @@ class FeedWatcher(BaseEventTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Loop forever: poll, remember, fire on unseen entries; a failure is logged and the loop goes on."""
-        from pipeline import http, watch  # here, not at import: DAG files import this module while parsing
+        # Imported here, not at module level (DAG files import this module while parsing), and in a thread: the
+        # first import of feedparser, httpx and courlan takes a second, which would block the triggerer's event loop.
+        await asyncio.to_thread(importlib.import_module, "pipeline.watch")
+        from pipeline import http, watch
         from pipeline.settings import Settings
 
         states: dict[str, FeedState] | None = None
