@@ -72,7 +72,7 @@ def _run(settings: Settings, *, trigger: str, feeds: tuple[str, ...] | None) -> 
     table.add_column("counts")
     for stage, numbers in counts.items():
         table.add_row(stage, ", ".join(f"{k} {v}" for k, v in numbers.items()))
-    console.print(table)
+    Console(width=max(console.width, 110)).print(table)
     _alert(settings, run_id, trigger, counts)
 
 
