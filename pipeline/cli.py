@@ -78,7 +78,7 @@ def _run(settings: Settings, *, trigger: str, feeds: tuple[str, ...] | None) -> 
 
 def _alert(settings: Settings, run_id: str, trigger: str, counts: dict[str, dict[str, int]]) -> None:
     """Tell on-call about quarantined rows through the NEWSFIGURES_ALERT_* channels, as the DAG does."""
-    from pipeline import alerts
+    from pipeline import alerts, flow
 
     for stage, table, loaded in (("extract_articles", "articles", "articles"), ("find_figures", "figures", "figures")):
         numbers = counts.get(stage, {})
@@ -88,7 +88,7 @@ def _alert(settings: Settings, run_id: str, trigger: str, counts: dict[str, dict
         total = numbers.get(loaded, numbers.get("loaded", 0)) + failed
         alert = alerts.build(
             settings, run_id=run_id, table=table, total=total, dag_id=trigger, task_id=stage,
-            task_failed=failed / total > settings.quarantine_threshold,
+            task_failed=flow.over_threshold(settings, failed, total),
         )  # fmt: skip
         if alert is not None:
             decision = alerts.dispatch(settings, alert, alerts.Channels.from_settings(settings), at=datetime.now(UTC))

@@ -229,9 +229,10 @@ def _extract(settings: Settings, con: Any, run_id: str, pages: Sequence[tuple[An
         run_id=run_id,
         at=at,
     )
+    loaded = set(checked.valid["url"])
     stories = dedup.assign(
         con.execute(STORIES).fetchall(),
-        [a for a in found if a.status == "ok" and a.url in set(checked.valid["url"])],
+        [a for a in found if a.status == "ok" and a.url in loaded],
         max_distance=settings.near_duplicate_bits,
     )
     with warehouse.transaction(con):
@@ -298,9 +299,14 @@ def find_figures(settings: Settings, run_id: str) -> dict[str, int]:
 REFERENCE = "SELECT topic, metric, subgroup, year, value, status, confidence FROM reference_series"
 
 
+def over_threshold(settings: Settings, failed: int, total: int) -> bool:
+    """Whether so large a share of a batch failed its schema that the stage fails (quarantine alone is not enough)."""
+    return total > 0 and failed / total > settings.quarantine_threshold
+
+
 def _fail_over_threshold(settings: Settings, table: str, checked: Validated) -> None:
     """Quarantined rows are reported in the counts; above the threshold share they fail the stage."""
-    if checked.total and checked.failed / checked.total > settings.quarantine_threshold:
+    if over_threshold(settings, checked.failed, checked.total):
         raise SchemaFailure(table, checked.failed, checked.total, checked.checks)
 
 

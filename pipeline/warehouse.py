@@ -43,6 +43,7 @@ TABLES = frozenset(
         "quality_summaries",
         "alerts",
         "feed_state",
+        "schema_views",
     }
 )
 _EXTENSIONS = {
@@ -316,7 +317,7 @@ def _registered(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> Iterator
 
 
 def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = WAREHOUSE_DIR) -> list[str]:
-    """Apply pending migrations in order, recreate the views, load the reference; return names applied."""
+    """Apply pending migrations in order, recreate changed views, load the reference; return names applied."""
     _journaled(con, lambda: _run(con, _SCHEMA_MIGRATIONS, "schema_migrations"))
     recorded = {int(v): c for v, c in con.execute("SELECT version, checksum FROM schema_migrations").fetchall()}
     applied = []
@@ -330,12 +331,28 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = WAREHOUSE_DIR) -> li
         if _journaled(con, partial(_apply, con, version, path.name, text, checksum)):
             applied.append(path.name)
             log.info("applied migration %s", path.name)
-    views = sorted((sql_dir / "views").glob("*.sql"))
-    with transaction(con):
-        for view in views:
-            _journaled(con, partial(_run, con, view.read_text(encoding="utf-8"), view.name))
+    _refresh_views(con, sql_dir / "views")
     load_reference(con, sql_dir / "reference" / REFERENCE_CSV.name)
     return applied
+
+
+def _refresh_views(con: duckdb.DuckDBPyConnection, views_dir: Path) -> None:
+    """(Re)create the views whose file is new or changed since it was last applied, in file-name order."""
+    import pandas as pd
+
+    applied = dict(con.execute("SELECT name, checksum FROM schema_views").fetchall())
+    files = [(path, path.read_text(encoding="utf-8")) for path in sorted(views_dir.glob("*.sql"))]
+    changed = [(p, text, hashlib.sha256(text.encode()).hexdigest()) for p, text in files]
+    changed = [(p, text, checksum) for p, text, checksum in changed if applied.get(p.name) != checksum]
+    if not changed:
+        return
+    now = datetime.now(UTC)
+    record = pd.DataFrame([{"name": p.name, "checksum": c, "applied_at": now} for p, _, c in changed])
+    with transaction(con):
+        for path, text, _ in changed:
+            _journaled(con, partial(_run, con, text, path.name))
+        merge(con, "schema_views", record, ["name"])
+    log.info("views (re)created: %s", ", ".join(p.name for p, _, _ in changed))
 
 
 def _apply(con: duckdb.DuckDBPyConnection, version: int, name: str, sql: str, checksum: str) -> bool:

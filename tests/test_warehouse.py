@@ -112,6 +112,28 @@ def test_migrate_twice_applies_nothing_the_second_time(settings: Settings) -> No
         assert count(con, "reference_series") == reference_rows  # NULL subgroups and as_of still match on reload
 
 
+def test_views_are_recreated_only_when_their_file_changes(tmp_path: Path) -> None:
+    sql_dir = tmp_path / "sql"
+    shutil.copytree(warehouse.WAREHOUSE_DIR, sql_dir, ignore=shutil.ignore_patterns("lake"))
+    settings = lake_settings(tmp_path)
+
+    def snapshots() -> int:
+        with warehouse.connect(settings) as con:
+            warehouse.migrate(con, sql_dir)
+            return int(con.execute("SELECT count(*) FROM news.snapshots()").fetchone()[0])
+
+    first = snapshots()
+    assert snapshots() == first  # a run's migrate() no longer drops and recreates every view
+    view = sql_dir / "views" / "reported_vs_official.sql"
+    view.write_text(view.read_text(encoding="utf-8").replace("    findings,", "    findings, 1 AS edited,"), "utf-8")
+    assert snapshots() > first
+    with warehouse.connect(settings, read_only=True) as con:
+        assert (
+            "edited"
+            in con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'reported_vs_official'").fetchone()[0]
+        )
+
+
 def test_reference_holds_final_and_preliminary_values(con: duckdb.DuckDBPyConnection) -> None:
     rows = con.execute(
         "SELECT status, value, as_of FROM reference_series"

@@ -21,7 +21,6 @@ from pipeline.settings import Settings
 FEEDS = "news_feeds"  # fed by the feed watcher; news_ingest is scheduled on it
 ARTICLES = "news_articles"  # news_ingest's extract step reports here
 FIGURES = "news_figures"  # news_ingest's figures step reports here; news_quality is scheduled on it
-STAGES = ("poll_feeds", "fetch_pages", "extract_articles", "find_figures")
 
 
 @contextmanager
@@ -72,9 +71,9 @@ def stage(name: str, run_id: str, context: Mapping[str, Any]) -> dict[str, int]:
 
 def finish(run_id: str, context: Mapping[str, Any]) -> str:
     """Record the run's outcome: a stage that failed left no counts behind."""
-    pulled = {name: context["ti"].xcom_pull(task_ids=name) for name in STAGES}
+    pulled = {name: context["ti"].xcom_pull(task_ids=name) for name in flow.STAGES}
     counts = {name: value for name, value in pulled.items() if value is not None}
-    status = "success" if len(counts) == len(STAGES) else "failed"
+    status = "success" if len(counts) == len(flow.STAGES) else "failed"
     with failing_fast():
         flow.finish_run(Settings.from_env(), run_id, status=status, counts=counts)
     return status
