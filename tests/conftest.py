@@ -15,6 +15,9 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from pipeline.records import Feed
+from pipeline.settings import Settings
+
 DATA = Path(__file__).parent / "data"
 
 
@@ -174,3 +177,51 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
         yield handler, port
     finally:
         controller.stop()
+
+
+def lake_settings(root: Path, feeds: tuple[Feed, ...] = (), **overrides: Any) -> Settings:
+    """A lake under ``root/lake`` for ``feeds``; loopback allowed and no per-host delay, for the local test servers."""
+    values: dict[str, Any] = {
+        "allow_private_addresses": True,
+        "host_delay": 0.0,
+        "catalog": f"sqlite:{root}/lake/catalog.sqlite",
+        "data_path": f"{root}/lake/data/",
+        "archive_dir": root / "lake" / "archive",
+        "feeds": feeds,
+    }
+    return Settings(**(values | overrides))
+
+
+LOADED_TABLES = ("entries", "pages", "articles", "figures", "quarantine")
+
+
+def table_counts(settings: Settings) -> dict[str, int]:
+    """Rows per loaded table, and in the runs and feed_polls logs."""
+    from pipeline import warehouse
+
+    with warehouse.connect(settings, read_only=True) as con:
+        return {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in (*LOADED_TABLES, "runs", "feed_polls")
+        }
+
+
+@dataclass(frozen=True)
+class DemoLake:
+    """The demo site ingested twice into one lake, with the table counts after each pass. Read it; don't write."""
+
+    settings: Settings
+    first: dict[str, int]
+    second: dict[str, int]
+
+
+@pytest.fixture(scope="session")
+def demo_lake(tmp_path_factory: pytest.TempPathFactory) -> DemoLake:
+    from pipeline import flow
+    from pipeline.demo.server import SITE, demo_feeds, serve
+
+    with serve(SITE) as base:
+        settings = lake_settings(tmp_path_factory.mktemp("demo"), demo_feeds(base))
+        flow.run(settings, trigger="test")
+        first = table_counts(settings)
+        flow.run(settings, trigger="test")
+        return DemoLake(settings, first, table_counts(settings))

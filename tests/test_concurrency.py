@@ -11,9 +11,11 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from conftest import lake_settings
+
 from pipeline import flow, warehouse
 from pipeline.demo.server import SITE, demo_feeds, serve
-from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.settings import PROJECT_ROOT
 
 # The analyst: a separate process, one read-only connection, counting what each mart shows until told to stop.
 ANALYST = textwrap.dedent(
@@ -44,13 +46,7 @@ ANALYST = textwrap.dedent(
 
 
 def test_an_analyst_reads_the_marts_while_the_pipeline_loads(tmp_path: Path) -> None:
-    settings = Settings(
-        allow_private_addresses=True,  # the demo site is served on loopback
-        host_delay=0.0,
-        catalog=f"sqlite:{tmp_path}/lake/catalog.sqlite",
-        data_path=f"{tmp_path}/lake/data/",
-        archive_dir=tmp_path / "lake" / "archive",
-    )
+    settings = lake_settings(tmp_path)
     with warehouse.connect(settings) as con:
         warehouse.migrate(con)  # the analyst needs a lake to attach; the loads below then fill it
     stop = tmp_path / "stop"

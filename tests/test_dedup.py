@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from conftest import DemoLake
 
-from pipeline import dedup, flow, warehouse
-from pipeline.demo.server import SITE, demo_feeds, serve
+from pipeline import dedup, warehouse
 from pipeline.records import Article
-from pipeline.settings import Settings
 
 WIRE = (
     "SEOUL, Jan. 18 (KNW) -- A total of 196 North Korean defectors arrived in South Korea last year, up from 67 in "
@@ -92,18 +90,8 @@ def test_new_story_ids_are_stable_across_reruns() -> None:
     assert set(first["story_id"]) == {dedup.story_id("https://herald.example/b")}  # the first URL in order names it
 
 
-def test_the_demo_warehouse_links_the_syndicated_wire_story_to_one_story(tmp_path: Path) -> None:
-    with serve(SITE) as base:
-        settings = Settings(
-            allow_private_addresses=True,  # the demo site is served on loopback
-            host_delay=0.0,
-            catalog=f"sqlite:{tmp_path}/catalog.sqlite",
-            data_path=f"{tmp_path}/data/",
-            archive_dir=tmp_path / "archive",
-            feeds=demo_feeds(base),
-        )
-        flow.run(settings, trigger="test")
-
+def test_the_demo_warehouse_links_the_syndicated_wire_story_to_one_story(demo_lake: DemoLake) -> None:
+    settings = demo_lake.settings
     with warehouse.connect(settings, read_only=True) as con:
         copies = con.execute(
             """SELECT regexp_extract(url, '/(wire|herald|retire)/', 1), story_id FROM articles

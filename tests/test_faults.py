@@ -4,9 +4,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import lake_settings
+
 from pipeline import flow, warehouse
 from pipeline.demo.server import SITE, demo_feeds, serve
-from pipeline.settings import Settings
 
 # Runs in a child: the pipeline as usual, except that the process is killed (SIGKILL, no clean-up) right after the
 # figures of the batch were merged, inside the transaction, before it commits.
@@ -42,14 +43,7 @@ def test_a_load_killed_midway_leaves_no_partial_batch_and_the_rerun_no_duplicate
         assert killed.returncode == -9, killed.stdout + killed.stderr
         assert "killing myself" in killed.stdout
 
-        settings = Settings(
-            allow_private_addresses=True,  # the demo site is served on loopback
-            host_delay=0.0,
-            catalog=f"sqlite:{lake}/catalog.sqlite",
-            data_path=f"{lake}/data/",
-            archive_dir=lake / "archive",
-            feeds=demo_feeds(base),
-        )
+        settings = lake_settings(tmp_path, demo_feeds(base))
         with warehouse.connect(settings, read_only=True) as con:
             articles = con.execute("SELECT count(*) FROM articles").fetchone()[0]
             after_kill = con.execute("SELECT count(*) FROM figures").fetchone()[0]

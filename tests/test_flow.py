@@ -1,55 +1,19 @@
 """A whole pass, as `newsfigures run` does it: real HTTP, trafilatura, Pandera and a DuckLake in a temporary folder."""
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from conftest import LocalServer
+from conftest import LOADED_TABLES, DemoLake, LocalServer, lake_settings
 
 from pipeline import flow, warehouse
-from pipeline.demo.server import SITE, demo_feeds, serve
+from pipeline.demo.server import SITE
 from pipeline.records import Feed
-from pipeline.settings import Settings
-
-TABLES = ("entries", "pages", "articles", "figures", "quarantine")
-
-
-def lake_settings(tmp: Path, feeds: tuple[Feed, ...]) -> Settings:
-    return Settings(
-        allow_private_addresses=True,  # the demo site is served on loopback
-        host_delay=0.0,
-        catalog=f"sqlite:{tmp}/lake/catalog.sqlite",
-        data_path=f"{tmp}/lake/data/",
-        archive_dir=tmp / "lake" / "archive",
-        feeds=feeds,
-    )
-
-
-def counts(settings: Settings) -> dict[str, int]:
-    with warehouse.connect(settings, read_only=True) as con:
-        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in (*TABLES, "runs", "feed_polls")}
-
-
-@pytest.fixture(scope="module")
-def demo_pass(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[Settings, dict[str, int], dict[str, int]]]:
-    """The demo site ingested twice into one lake: counts after each pass."""
-    tmp = tmp_path_factory.mktemp("demo")
-    with serve(SITE) as base:
-        settings = lake_settings(tmp, demo_feeds(base))
-        flow.run(settings, trigger="test")
-        first = counts(settings)
-        flow.run(settings, trigger="test")
-        second = counts(settings)
-    yield settings, first, second
 
 
 def test_the_demo_site_lands_in_the_warehouse(
-    demo_pass: tuple[Settings, dict[str, int], dict[str, int]],
+    demo_lake: DemoLake,
 ) -> None:
-    settings, first, _ = demo_pass
+    settings, first = demo_lake.settings, demo_lake.first
     articles = sum(1 for p in SITE.rglob("*.html") if b"<article" in p.read_bytes())
     assert first["entries"] == first["pages"] == first["articles"] == articles
     assert first["figures"] > 5 * articles
@@ -60,9 +24,9 @@ def test_the_demo_site_lands_in_the_warehouse(
 
 
 def test_the_seed_claim_is_held_as_reported_and_disagrees(
-    demo_pass: tuple[Settings, dict[str, int], dict[str, int]],
+    demo_lake: DemoLake,
 ) -> None:
-    settings, _, _ = demo_pass
+    settings = demo_lake.settings
     with warehouse.connect(settings, read_only=True) as con:
         rows = con.execute(
             """SELECT year, kind, reported_value, hedge, official_value, agreement, outlet, url, sentence, span_text
@@ -82,8 +46,10 @@ def test_the_seed_claim_is_held_as_reported_and_disagrees(
     assert count_2023[9] == "around 800"
 
 
-def test_accurate_wire_reports_agree(demo_pass: tuple[Settings, dict[str, int], dict[str, int]]) -> None:
-    settings, _, _ = demo_pass
+def test_accurate_wire_reports_agree(
+    demo_lake: DemoLake,
+) -> None:
+    settings = demo_lake.settings
     with warehouse.connect(settings, read_only=True) as con:
         agreeing = con.execute(
             """SELECT DISTINCT year, reported_value FROM reported_vs_official
@@ -93,10 +59,10 @@ def test_accurate_wire_reports_agree(demo_pass: tuple[Settings, dict[str, int], 
 
 
 def test_a_second_pass_adds_nothing_but_logs(
-    demo_pass: tuple[Settings, dict[str, int], dict[str, int]],
+    demo_lake: DemoLake,
 ) -> None:
-    settings, first, second = demo_pass
-    assert {t: second[t] for t in TABLES} == {t: first[t] for t in TABLES}
+    settings, first, second = demo_lake.settings, demo_lake.first, demo_lake.second
+    assert {t: second[t] for t in LOADED_TABLES} == {t: first[t] for t in LOADED_TABLES}
     assert second["runs"] == first["runs"] + 1
     assert second["feed_polls"] == first["feed_polls"] + 3
     with warehouse.connect(settings, read_only=True) as con:
@@ -185,9 +151,9 @@ def test_a_figure_that_cannot_be_right_is_quarantined_and_the_rest_loads(server:
 
 
 def test_the_seed_misreport_is_a_disagreement_finding_not_a_schema_failure(
-    demo_pass: tuple[Settings, dict[str, int], dict[str, int]],
+    demo_lake: DemoLake,
 ) -> None:
-    settings, first, _ = demo_pass
+    settings, first = demo_lake.settings, demo_lake.first
     with warehouse.connect(settings, read_only=True) as con:
         rows = con.execute(
             """SELECT span_text, findings FROM figures

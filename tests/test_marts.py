@@ -6,12 +6,12 @@ import socket
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 import pytest
+from conftest import lake_settings
 
 from pipeline import flow, warehouse
 from pipeline.demo.server import SITE, demo_feeds, serve
@@ -19,17 +19,6 @@ from pipeline.records import Feed
 from pipeline.settings import Settings
 
 MARTS = ("reported_vs_official", "reporting_timeline", "outlet_accuracy", "ingestion_health", "ingestion_health_daily")
-
-
-def lake_settings(root: Path, feeds: tuple[Feed, ...] = ()) -> Settings:
-    return Settings(
-        allow_private_addresses=True,  # the demo site is served on loopback
-        host_delay=0.0,
-        catalog=f"sqlite:{root}/lake/catalog.sqlite",
-        data_path=f"{root}/lake/data/",
-        archive_dir=root / "lake" / "archive",
-        feeds=feeds,
-    )
 
 
 def dead_feed() -> Feed:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import DemoLake
 
-from pipeline import flow, warehouse
-from pipeline.demo.server import SITE, demo_feeds, serve
+from pipeline import warehouse
 from pipeline.settings import PROJECT_ROOT, Settings
 
 QUERIES = sorted((warehouse.WAREHOUSE_DIR / "queries").glob("*.sql"))
@@ -18,20 +18,8 @@ DUCKDB_CLI = PROJECT_ROOT / ".venv" / "bin" / "duckdb"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    root = tmp_path_factory.mktemp("queries")
-    with serve(SITE) as base:
-        settings = Settings(
-            allow_private_addresses=True,  # the demo site is served on loopback
-            host_delay=0.0,
-            catalog=f"sqlite:{root}/lake/catalog.sqlite",
-            data_path=f"{root}/lake/data/",
-            archive_dir=root / "lake" / "archive",
-            feeds=demo_feeds(base),
-        )
-        flow.run(settings, trigger="test")
-        flow.run(settings, trigger="test")
-    yield settings
+def demo(demo_lake: DemoLake) -> Settings:
+    return demo_lake.settings
 
 
 @pytest.fixture(scope="module")

@@ -4,34 +4,22 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import DemoLake
 
-from pipeline import flow, report
+from pipeline import report
 from pipeline.cli import main
-from pipeline.demo.server import SITE, demo_feeds, serve
 from pipeline.settings import Settings
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    root = tmp_path_factory.mktemp("report")
-    with serve(SITE) as base:
-        settings = Settings(
-            allow_private_addresses=True,  # the demo site is served on loopback
-            host_delay=0.0,
-            catalog=f"sqlite:{root}/lake/catalog.sqlite",
-            data_path=f"{root}/lake/data/",
-            archive_dir=root / "lake" / "archive",
-            feeds=demo_feeds(base),
-        )
-        flow.run(settings, trigger="test")
-    yield settings
+def demo(demo_lake: DemoLake) -> Settings:
+    return demo_lake.settings
 
 
 def test_write_makes_a_png_and_a_self_contained_page_naming_the_seed_misreport(demo: Settings, tmp_path: Path) -> None:
