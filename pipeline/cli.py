@@ -13,6 +13,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from pipeline.records import Published
 from pipeline.settings import Settings
 
 DEMO_PORT = 8765  # a fixed port keeps the demo's URLs, and so its entries, the same from one run to the next
@@ -128,8 +129,19 @@ def _number(value: Any) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
+def _published(ctx: click.Context, param: click.Parameter, value: str | None) -> Published | None:
+    try:
+        return Published.parse(value) if value else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
 @main.command(name="figures")
-@click.option("--published", type=click.DateTime(formats=["%Y-%m-%d"]), help="Publication date, for 'last year'.")
+@click.option(
+    "--published",
+    callback=_published,
+    help="Publication date as the page gives it (YYYY, YYYY-MM or YYYY-MM-DD), for 'last year', 'so far this year'.",
+)
 @click.option(
     "--file",
     "path",
@@ -152,8 +164,7 @@ def figures_command(published: Any, path: Any, labelled: str | None) -> None:
 
         sys.stdout.write(evaluate.report(evaluate.score(evaluate.load(labelled))) + "\n")
         return
-    day: date | None = published.date() if published else None
-    for figure in figures.extract(path.read(), published=day):
+    for figure in figures.extract(path.read(), published=published):
         sys.stdout.write(json.dumps(figures.to_json(figure), ensure_ascii=False) + "\n")
 
 

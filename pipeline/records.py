@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 Kind = Literal["count", "ratio", "percent"]
@@ -97,6 +97,40 @@ class Article:
     canonical_url: str | None = None
     extraction_method: str = "trafilatura"
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Published:
+    """A publication date as precise as the page gave it: a year, a month of a year, or a day."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Published:
+        """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; anything else is a ``ValueError`` naming the forms."""
+        parts = text.strip().split("-")
+        try:
+            if len(parts) == 3:
+                return cls.of(date.fromisoformat(text.strip()))
+            if len(parts) == 2 and len(parts[0]) == 4 and len(parts[1]) == 2 and 1 <= int(parts[1]) <= 12:
+                return cls(int(parts[0]), int(parts[1]))
+            if len(parts) == 1 and len(parts[0]) == 4:
+                return cls(int(parts[0]))
+        except ValueError:
+            pass
+        raise ValueError(f"not a date: {text!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
+
+    @classmethod
+    def of(cls, day: date | datetime) -> Published:
+        """A full date."""
+        return cls(day.year, day.month, day.day)
+
+    def __str__(self) -> str:
+        if self.month is None:
+            return f"{self.year:04d}"
+        return f"{self.year:04d}-{self.month:02d}" + (f"-{self.day:02d}" if self.day is not None else "")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pipeline.figures import anchor, classify, hedges, mentions, sentences, timeref
 from pipeline.figures.numbers import Mention, Token, tokenize
 from pipeline.figures.vocab import Vocabulary, load
-from pipeline.records import Figure
+from pipeline.records import Figure, Published
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def _figures_of(
     text: str,
     sent: sentences.Sentence,
     vocab: Vocabulary,
-    published: datetime.date | None,
+    published: Published | None,
     context: timeref.When | None,
     topical: bool,
 ) -> tuple[list[Figure], timeref.When | None]:
@@ -189,8 +189,12 @@ def _inherit(text: str, figures: list[Figure]) -> list[Figure]:
     return out
 
 
-def extract(text: str, *, published: datetime.date | None = None, topic: str = "defection") -> list[Figure]:
-    """The figures ``text`` states, in order; ``published`` resolves "last year" and the like."""
+def extract(
+    text: str, *, published: Published | datetime.date | None = None, topic: str = "defection"
+) -> list[Figure]:
+    """The figures ``text`` states, in order; ``published`` (a day, or only a month or year) resolves "last year"."""
+    if isinstance(published, datetime.date):
+        published = Published.of(published)
     vocab = load(topic)
     if len(text) > _EXCERPT and not vocab.is_topical(text):
         # an article that never names the topic states none of its figures ("300 workers were laid off"); a short

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from pipeline.figures import extract, to_json
+from pipeline.records import Published
 
 FIELDS = ("kind", "value", "low", "high", "hedge", "metric", "sense", "subgroup", "year", "period")
 _KEY = ("kind", "value", "low", "high")
@@ -57,7 +57,7 @@ def score(items: Iterable[Mapping[str, object]]) -> Score:
     misses: list[str] = []
     for item in items:
         text = str(item["text"])
-        published = datetime.date.fromisoformat(str(item["published"])) if item.get("published") else None
+        published = Published.parse(str(item["published"])) if item.get("published") else None
         got = [to_json(f) for f in extract(text, published=published)]
         want = list(item["figures"])  # type: ignore[call-overload]
         labelled, predicted = labelled + len(want), predicted + len(got)

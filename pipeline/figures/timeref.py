@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
 import re
 from dataclasses import dataclass, replace
 
 from pipeline.figures.numbers import TEENS, TENS, UNITS
+from pipeline.records import Published
 
 MONTHS = [
     "january",
@@ -151,7 +151,7 @@ class When:
     period: str | None = None
 
 
-def _relative(phrase: str | None, published: datetime.date | None) -> int | None:
+def _relative(phrase: str | None, published: Published | None) -> int | None:
     if phrase is None:
         return None
     if phrase[0].isdigit():
@@ -197,14 +197,14 @@ def _period(kind: str, groups: dict[str, str | None]) -> tuple[str | None, int]:
     return MONTHS[m - 1].title(), m
 
 
-def _latest_year(last_month: int, published: datetime.date | None) -> int | None:
+def _latest_year(last_month: int, published: Published | None) -> int | None:
     """The year of the most recent such period that ended by the publication date."""
-    if published is None:
+    if published is None or published.month is None:
         return None
     return published.year if last_month <= published.month else published.year - 1
 
 
-def _when(kind: str, m: re.Match[str], i: int, published: datetime.date | None) -> When:
+def _when(kind: str, m: re.Match[str], i: int, published: Published | None) -> When:
     groups = {k.split("_", 1)[1]: v for k, v in m.groupdict().items() if k.startswith(f"g{i}_")}
     text = m.group()
     if kind == "span":
@@ -218,7 +218,7 @@ def _when(kind: str, m: re.Match[str], i: int, published: datetime.date | None) 
     if kind in ("since", "prev", "paren", "decade", "each", "that", "annual", "years", "again", "next"):
         return When(m.start(), m.end(), kind, None)
     if kind == "lastmonth":
-        if published is None:
+        if published is None or published.month is None:
             return When(m.start(), m.end(), kind, None)
         month = (published.month - 2) % 12 + 1
         return When(m.start(), m.end(), kind, published.year - (month == 12), MONTHS[month - 1].title())
@@ -278,7 +278,7 @@ def _fill_years(found: list[When], implicit: set[int]) -> list[When]:
 _YEARS_ONLY = re.compile(rf"(?<![0-9,.])\b{_YEAR}\b(?![,.]?[0-9])|\b{_REL}\b|{_SPOKEN}", re.I)
 
 
-def years(sentence: str, published: datetime.date | None) -> list[int]:
+def years(sentence: str, published: Published | None) -> list[int]:
     """The calendar years a sentence names (digits, spoken, "last year"): cheap, for sentences with no figure."""
     found = []
     for m in _YEARS_ONLY.finditer(sentence):
@@ -306,7 +306,7 @@ def _scan(sentence: str) -> list[tuple[int, re.Match[str]]]:
     return picked
 
 
-def find(sentence: str, base: int, published: datetime.date | None, current: int | None = None) -> list[When]:
+def find(sentence: str, base: int, published: Published | None, current: int | None = None) -> list[When]:
     """Time expressions of a sentence, offsets shifted by ``base``, references resolved against the rest.
 
     ``current``: the year the article is talking about so far, for "the year before" with no year in the sentence.
