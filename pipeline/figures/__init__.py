@@ -7,7 +7,7 @@ import logging
 import re
 from dataclasses import dataclass, replace
 
-from pipeline.figures import anchor, classify, hedges, mentions, sentences, timeref
+from pipeline.figures import anchor, classify, hedges, measure, mentions, sentences, timeref
 from pipeline.figures.numbers import Mention, Token, tokenize
 from pipeline.figures.vocab import Vocabulary, load
 from pipeline.records import Figure, Published
@@ -118,7 +118,15 @@ def _figures_of(
         hi = found[k + 1].start if k + 1 < len(found) else sent.end
         # the figure's own clause: a cue after the next comma ("..., bringing the total to") is the next figure's
         cut = _CLAUSE_END.search(text, f.end, hi)
-        metric = classify.metric(text[lo : cut.start() if cut else hi], text[m.end : sent.end], sent.text, m, vocab)
+        clause = text[lo : cut.start() if cut else hi]
+        notes: tuple[str, ...] = ()
+        group = classify.subgroup(toks, m, vocab, text[lo : m.start], text[m.end : sent.end])
+        if m.kind == "count":
+            decided = measure.count_metric(m, clause, text[lo : m.start], text[m.end : sent.end], sent.text, when, vocab)
+            metric, notes = decided.value, (f"metric: {decided.rule}",)
+        else:
+            decided = measure.share_metric(m, clause, sent.text, sense, group, when, vocab)
+            metric, notes = decided.value, (f"metric: {decided.rule}",)
         figures.append(
             Figure(
                 kind=m.kind,
@@ -128,7 +136,7 @@ def _figures_of(
                 hedge=f.hedge,  # type: ignore[arg-type]
                 metric=metric,
                 sense=sense,
-                subgroup=classify.subgroup(toks, m, vocab, text[lo : m.start], text[m.end : sent.end]),
+                subgroup=group,
                 year=when.year if when else None,
                 period=when.period if when and metric != "cumulative" else None,
                 start=f.start,
@@ -136,6 +144,7 @@ def _figures_of(
                 text=text[f.start : f.end],
                 sentence=sent.text,
                 extractor_version=EXTRACTOR_VERSION,
+                notes=notes,
             )
         )
     figures = _counts_inherit(text, _inherit(text, figures))
@@ -159,7 +168,7 @@ def _counts_inherit(text: str, figures: list[Figure]) -> list[Figure]:
             out.append(fig)
             continue
         whole, prev = counts[0], counts[-1]
-        if _PARTS.search(text[whole.end : fig.end + 12]) and fig.metric == "arrivals":
+        if _PARTS.search(text[whole.end : fig.end + 12]):
             fig = replace(fig, metric=whole.metric, year=fig.year or whole.year)
         elif _FROM.search(text[prev.end : fig.start]):
             if fig.metric == "arrivals" and prev.metric == "cumulative":

@@ -25,6 +25,14 @@ class Vocabulary:
     subgroup_words: str = ""  # the subgroup words as one regular-expression alternation, longest first
     other_base_cues: re.Pattern[str] | None = None  # "of the national average": a percent of something else
     anaphora: re.Pattern[str] | None = None  # "the tally", "the 2023 figure": the topic named again, not by name
+    default_metric: str = "arrivals"  # what a count over a period measures unless a cue says otherwise
+    total_metric: str = "cumulative"  # the running total
+    other_metric: str = "other"  # everything else
+    period_max: float = float("inf")  # a count above this is no period's figure: a running total
+    total_max: float = float("inf")  # a count above this is no running total: another population
+    counted_elsewhere: frozenset[str] = frozenset()  # people nouns the default metric does not count
+    elsewhere_cues: re.Pattern[str] | None = None  # "in China": people somewhere the topic does not count
+    state_cues: re.Pattern[str] | None = None  # "have defected to the South": a state, the running total
 
     def is_topical(self, sentence: str) -> bool:
         """Whether the sentence mentions the topic at all."""
@@ -35,6 +43,14 @@ class Vocabulary:
     def other_base(self, after: str) -> bool:
         """Whether the words after a percent say it is a share or change of something outside the topic."""
         return self.other_base_cues is not None and self.other_base_cues.match(after) is not None
+
+    def elsewhere(self, clause: str) -> bool:
+        """Whether the clause places its people where the topic does not count them ("in China")."""
+        return self.elsewhere_cues is not None and self.elsewhere_cues.search(clause) is not None
+
+    def state(self, clause: str) -> bool:
+        """Whether the clause states a present state that only the running total measures ("is home to")."""
+        return self.state_cues is not None and self.state_cues.search(clause) is not None
 
     def metric(self, stretch: str) -> str | None:
         """The first metric whose cue occurs in the stretch of text, if any."""
@@ -64,6 +80,9 @@ def load(topic: str) -> Vocabulary:
     # Cumulative and "other" cues are more specific than arrival verbs, so they win.
     order = [m for m in ("cumulative", "other", "arrivals") if m in metrics]
     order += [m for m in metrics if m not in order]
+    ranges = data.get("ranges", {})
+    shape = data.get("metrics", {})
+    default, total = shape.get("default", "arrivals"), shape.get("total", "cumulative")
     subgroups = {word.lower(): name for name, words in data.get("subgroup", {}).items() for word in words}
     vocab = Vocabulary(
         name=data["topic"]["name"],
@@ -75,6 +94,14 @@ def load(topic: str) -> Vocabulary:
         subgroup_words="|".join(re.escape(w) for w in sorted(subgroups, key=len, reverse=True)),
         anaphora=_cues(data["topic"]["anaphora"]) if data["topic"].get("anaphora") else None,
         other_base_cues=_cues(data["topic"]["other_base"]) if data["topic"].get("other_base") else None,
+        default_metric=default,
+        total_metric=total,
+        other_metric=shape.get("other", "other"),
+        period_max=float(shape.get("period_max", ranges.get(default, [0, float("inf")])[1])),
+        total_max=float(ranges.get(total, [0, float("inf")])[1]),
+        counted_elsewhere=frozenset(w.lower() for w in data["counted"].get("elsewhere", [])),
+        elsewhere_cues=_cues(shape["elsewhere"]) if shape.get("elsewhere") else None,
+        state_cues=_cues(shape["state"]) if shape.get("state") else None,
     )
     log.debug("loaded vocabulary %s: %d people nouns", vocab.name, len(vocab.people))
     return vocab

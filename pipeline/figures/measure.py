@@ -1,0 +1,163 @@
+"""What a figure measures: its metric, decided from its own clause, its time anchor and the noun it counts.
+
+A count is a statistic over a period (the topic's default metric, e.g. arrivals in a year) only when the text says so:
+a period anchors it (a year, quarter, months, "last year") and nothing marks it as something else. Each rule below
+is tried in order and the first that applies decides; its name is kept on the figure (``Figure.notes``) so that
+``newsfigures figures --explain`` can say why a figure got its metric.
+
+1. ``cue``: a metric cue of the topic in the figure's own clause ("bringing the total to", "repatriated").
+2. ``not-counted``: the number counts people the topic does not count by default ("two officers", "12
+   waitresses", "three relatives"), or is larger than any plausible running total (a population).
+3. ``difference``, ``rate``, ``sample``, ``elsewhere``: a difference between counts ("a drop of 120"), a rate ("an
+   average of 200 a month"), the size of a survey ("interviews with 6,000"), people somewhere else ("in China").
+4. ``running-total``: a count above the largest plausible period figure ("about 20,000 defectors").
+5. ``event``: a one-off event: a day-level time in the clause ("arrived today", "on Monday", "recently").
+6. ``state``: a present or present-perfect state ("have defected to the South", "is home to").
+7. ``period``: a period anchors the figure: the topic's default metric.
+8. ``no-period``: nothing says the count is a period statistic: "other".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.figures.numbers import Mention
+from pipeline.figures.timeref import When
+from pipeline.figures.vocab import Vocabulary
+
+# Time anchors that make a count a statistic over a period; "context" (the article's year so far), "since" and the
+# bracketed spans of wars are not.
+PERIODIC = frozenset(
+    (
+        "year",
+        "rel",
+        "spoken",
+        "quarter",
+        "half",
+        "months",
+        "monthspan",
+        "month",
+        "lastmonth",
+        "same",
+        "that",
+        "annual",
+        "prev",
+        "next",
+        "span",
+        "decade",
+        "each",
+        "years",
+        "again",
+        "todate",
+    )
+)
+_DAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+# A reporting verb's day ("the ministry said Sunday") dates the report, not the figure.
+_SAID = re.compile(
+    rf"\b(?:said|says|told|reported|announced|confirmed|showed|released|stated|added)\s+(?:on\s+|late\s+|early\s+)?"
+    rf"(?:{_DAYS}|today|yesterday)\b",
+    re.I,
+)
+_EVENT = re.compile(
+    rf"\b(?:today|tonight|yesterday|this\s+(?:week|morning|afternoon|evening|weekend)|last\s+(?:week|weekend|night)"
+    rf"|next\s+week|(?:on\s+)?{_DAYS}|(?:on|over)\s+the\s+weekend|recently|(?:days|weeks|hours)\s+(?:after|ago|before|later)"
+    rf"|on\s+[0-9]{{1,2}}\s+{_MONTH}|on\s+{_MONTH}\s+[0-9]{{1,2}}\b|as\s+soon\s+as|aboard|a\s+group\s+of"
+    rf"|together|batch|chartered|airlift\w*|plane|boat|vessel)\b",
+    re.I,
+)
+_DIFFERENCE = re.compile(
+    r"(?:\b(?:a|the)\s+(?:drop|fall|decline|decrease|rise|increase|gain|jump)\s+of\s*$)"
+    r"|(?:^\s*(?:fewer|more|less)\b(?!\s+than\b))",
+    re.I,
+)
+_RATE_BEFORE = re.compile(r"\b(?:an?\s+)?(?:average|monthly\s+average|avg\.?)\s+of\s*$", re.I)
+_RATE_AFTER = re.compile(r"^\s*(?:[a-z-]+\s+){0,4}?(?:every|each|per|a)\s+(?:month|week|day)\b", re.I)
+_SAMPLE = re.compile(
+    r"\b(?:survey\w*|polled|poll|sample\w*|respondents?|interview\w*|questionnaire|study|studies|asked)\b", re.I
+)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A field's value and the name of the rule that decided it."""
+
+    value: str
+    rule: str
+
+
+def _counted_noun(after: str, vocab: Vocabulary) -> str | None:
+    """The people noun a count counts, if one follows within a few words ("seven North Korean escapees")."""
+    words = re.findall(r"[a-z]+(?:-[a-z]+)?", after.lower())[:5]
+    for n, word in enumerate(words):
+        pair = " ".join(words[n : n + 2])
+        if pair in vocab.people or pair in vocab.counted_elsewhere:
+            return pair
+        if word in vocab.people or word in vocab.counted_elsewhere:
+            return word
+        if word in ("of", "who", "that", "which", "were", "was", "are", "is", "have", "had", "in", "to", "from"):
+            break
+    return None
+
+
+def _event(clause: str) -> bool:
+    return _EVENT.search(_SAID.sub(" ", clause)) is not None
+
+
+def count_metric(
+    m: Mention, clause: str, before: str, after: str, sentence: str, when: When | None, vocab: Vocabulary
+) -> Decision:
+    """The metric of a count. ``clause``: the figure's own stretch of the sentence; ``before``/``after``: the
+    words of the sentence just before and after the number; ``when``: the time the figure is anchored to."""
+    cue = vocab.metric(clause)
+    if cue is not None and cue != vocab.default_metric:
+        return Decision(cue, "cue")
+    value = m.high if m.value is None else m.value
+    noun = _counted_noun(after, vocab)
+    if noun is not None and noun in vocab.counted_elsewhere:
+        return Decision(vocab.other_metric, "not-counted")
+    if value is not None and value > vocab.total_max:
+        return Decision(vocab.other_metric, "not-counted")
+    if _DIFFERENCE.search(before) or _DIFFERENCE.search(after):
+        return Decision(vocab.other_metric, "difference")
+    if _RATE_BEFORE.search(before) or _RATE_AFTER.search(after):
+        return Decision(vocab.other_metric, "rate")
+    if _SAMPLE.search(before[-40:]) or _SAMPLE.search(clause):
+        return Decision(vocab.other_metric, "sample")
+    if vocab.elsewhere(clause):
+        return Decision(vocab.other_metric, "elsewhere")
+    periodic = when is not None and when.kind in PERIODIC
+    if value is not None and value > vocab.period_max and vocab.is_topical(sentence):
+        return Decision(vocab.total_metric, "running-total")
+    if _event(clause):
+        return Decision(vocab.other_metric, "event")
+    if vocab.state(clause) and not (periodic and when is not None and when.period):
+        return Decision(vocab.total_metric, "state")
+    if periodic:
+        return Decision(vocab.default_metric, "period")
+    return Decision(vocab.other_metric, "no-period")
+
+
+def share_metric(
+    m: Mention, clause: str, sentence: str, sense: str | None, subgroup: str | None, when: When | None, vocab: Vocabulary
+) -> Decision:
+    """The metric of a percent or ratio: what it compares (a change) or splits (a share)."""
+    cue = vocab.metric(clause)
+    if cue == vocab.other_metric:
+        return Decision(cue, "cue")
+    if _SAMPLE.search(sentence):
+        return Decision(vocab.other_metric, "sample")
+    periodic = when is not None and when.kind in PERIODIC
+    if sense == "change":
+        return Decision(vocab.default_metric, "change")
+    if cue is not None:
+        return Decision(cue, "cue")
+    if subgroup is not None and not periodic and _PRESENT.search(clause):
+        return Decision(vocab.total_metric, "state")
+    if subgroup is not None or periodic:
+        return Decision(vocab.default_metric, "share")
+    return Decision(vocab.other_metric, "no-period")
+
+
+_PRESENT = re.compile(r"\b(?:are|is|make up|makes up|account for|accounts for|constitute|represent)\b", re.I)
