@@ -7,7 +7,7 @@ import logging
 import re
 from dataclasses import dataclass, replace
 
-from pipeline.figures import anchor, classify, hedges, measure, mentions, sentences, timeref
+from pipeline.figures import anchor, classify, dating, hedges, measure, mentions, sentences, timeref
 from pipeline.figures.numbers import Mention, Token, tokenize
 from pipeline.figures.vocab import Vocabulary, load
 from pipeline.records import Figure, Published
@@ -127,6 +127,8 @@ def _figures_of(
         else:
             decided = measure.share_metric(m, clause, sent.text, sense, group, when, vocab)
             metric, notes = decided.value, (f"metric: {decided.rule}",)
+        dated = dating.date(metric, when, clause, published, vocab)
+        notes = (*notes, f"year, period: {dated.rule}")
         figures.append(
             Figure(
                 kind=m.kind,
@@ -137,8 +139,8 @@ def _figures_of(
                 metric=metric,
                 sense=sense,
                 subgroup=group,
-                year=when.year if when else None,
-                period=when.period if when and metric != "cumulative" else None,
+                year=dated.year,
+                period=dated.period,
                 start=f.start,
                 end=f.end,
                 text=text[f.start : f.end],

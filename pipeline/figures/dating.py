@@ -1,0 +1,60 @@
+"""When a figure is: its year and period, from its own time anchor or, failing that, from what its metric implies.
+
+Rules, first that applies decides (the name is kept on the figure for ``--explain``):
+
+1. ``anchor``: a time expression anchors the figure (its own clause first, see ``anchor.pick``): its year and period.
+   A running total has no period: "24,193 as of the end of September" is the total of that year.
+2. ``span``: "since 2020", "since last year" for a count that is not a running total: the years from then to
+   publication ("2020-2025"), no single year.
+3. ``published``: a running total or a one-off count with no time of its own is as of publication ("is home to
+   34,000"; "ten arrived today"): the publication year, when it is known.
+4. ``context``: a period statistic with no time of its own takes the year the article is talking about.
+5. ``none``: nothing fixes it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.figures.measure import PERIODIC
+from pipeline.figures.timeref import When
+from pipeline.figures.vocab import Vocabulary
+from pipeline.records import Published
+
+_SINCE = re.compile(r"\bsince\s+(?:(?P<year>(?:19|20)[0-9]{2})|(?P<rel>last\s+year))\b", re.I)
+# Expressions that spread a figure over many years: no single year fits it.
+_MANY_YEARS = re.compile(
+    r"\b(?:over|in|during|for)\s+the\s+(?:past|last)\s+(?:two|three|four|five|six|seven|eight|nine|ten|several|[0-9]+)"
+    r"\s+(?:decades|years)\b|\b(?:before|after)\s+(?:19|20)[0-9]{2}\b|\bdecades\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Dated:
+    """A figure's year and period, and the rule that set them."""
+
+    year: int | None
+    period: str | None
+    rule: str
+
+
+def date(metric: str, when: When | None, clause: str, published: Published | None, vocab: Vocabulary) -> Dated:
+    """The year and period of a figure of ``metric`` anchored to ``when`` (None: no time at all)."""
+    total = metric == vocab.total_metric
+    own = when is not None and when.kind in PERIODIC
+    if own and when is not None:
+        return Dated(when.year, None if total else when.period, "anchor")
+    if not total and metric != vocab.default_metric:
+        since = _SINCE.search(clause)
+        if since is not None and published is not None:
+            start = int(since.group("year")) if since.group("year") else published.year - 1
+            return Dated(None, f"{start}-{published.year}", "span")
+        if _MANY_YEARS.search(clause):
+            return Dated(None, None, "none")
+    if (total or metric != vocab.default_metric) and published is not None:
+        return Dated(published.year, None, "published")
+    if when is not None and when.year is not None and not total and metric == vocab.default_metric:
+        return Dated(when.year, when.period, "context")
+    return Dated(None, None, "none")
