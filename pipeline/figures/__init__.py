@@ -42,12 +42,15 @@ _EXCERPT = 500
 _CLAUSE_END = re.compile(r"[,;(—]")
 _LISTED = re.compile(r"\s*(?:,|and|, and)\s*")
 _PARTS = re.compile(r"\bof (?:them|whom|those)\b", re.I)
+_WHOLE_FIRST = re.compile(r"\s*(?:of|among)\s+(?:the|these|those)\s+", re.I)  # "Of the 63 arrivals, 40 were men"
+_RECALL = re.compile(r"\b(?:the|these|those)\s+$", re.I)
 _FROM = re.compile(r"\b(?:from|compared with|versus)\s*$", re.I)
 _OWN_TIME = re.compile(
     r"[^,;.]*?(?:\b(?:19|20)[0-9]{2}\b|\byear|\bquarter|\bhalf\b|\bmonths?\b|"
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)",
     re.I,
 )
+_SUB_YEAR = frozenset(("quarter", "half", "months", "monthspan", "month"))
 _SAME_GROUP = re.compile(r"(?:accounting for|making up|representing|or|from|versus|compared with|against)\s*$", re.I)
 
 __all__ = ["CONTRACT_FIELDS", "EXTRACTOR_VERSION", "extract", "to_json"]
@@ -97,13 +100,15 @@ def _figures_of(
     published: Published | None,
     context: timeref.When | None,
     topical: bool,
+    named: list[Figure],
 ) -> tuple[list[Figure], timeref.When | None]:
     """The figures of one sentence, and the time context it leaves for the next sentence."""
     if not _NUMBERISH.search(sent.text):  # most sentences state no number: only their years matter, as context
         latest = max([*timeref.years(sent.text, published), context.year if context and context.year else 0])
         return [], (timeref.When(sent.start, sent.start, "context", latest) if latest else None)
     toks = tokenize(sent.text, sent.start)
-    all_times = timeref.find(sent.text, sent.start, published, context.year if context else None)
+    earlier = context if context is not None and context.period else None
+    all_times = timeref.find(sent.text, sent.start, published, context.year if context else None, earlier)
     found = _found(toks, sent, vocab, topical, all_times)
     spans = [(f.mention.start, f.mention.end) for f in found]
     times = [w for w in all_times if not any(a <= w.start < b for a, b in spans)]
@@ -149,18 +154,23 @@ def _figures_of(
                 notes=notes,
             )
         )
-    figures = _counts_inherit(text, _inherit(text, figures))
+    figures = _counts_inherit(text, _recalled(text, named, _inherit(text, figures)), sent.start)
     return figures, _context(times, context, sent.start)
 
 
 def _context(times: list[timeref.When], context: timeref.When | None, at: int) -> timeref.When | None:
-    """The article's latest year carries over (year only): wire copy leads with it, then digresses to the past."""
+    """The article's latest year carries over, wire copy leads with it, then digresses to the past; so does the last
+    sub-year period it named, for "the same period last year" in the next sentence."""
     years = [w.year for w in times if w.kind not in anchor.IGNORED and w.year is not None]
     latest = max([*years, context.year if context and context.year else 0])
-    return timeref.When(at, at, "context", latest) if latest else None
+    periods = [w for w in times if w.period and w.kind in _SUB_YEAR]
+    period = periods[0] if periods else (context if context is not None and context.period else None)
+    if not latest and period is None:
+        return None
+    return timeref.When(at, at, "context", latest or None, period.period if period else None)
 
 
-def _counts_inherit(text: str, figures: list[Figure]) -> list[Figure]:
+def _counts_inherit(text: str, figures: list[Figure], at: int) -> list[Figure]:
     """Counts that are parts or bases of an earlier count take what it measures: "947 had defected by 1998, 831 of
     them men" (cumulative); "rose to 34,078 from 33,882"; "to 196 from 67" (the base is the year before)."""
     out: list[Figure] = []
@@ -170,13 +180,40 @@ def _counts_inherit(text: str, figures: list[Figure]) -> list[Figure]:
             out.append(fig)
             continue
         whole, prev = counts[0], counts[-1]
-        if _PARTS.search(text[whole.end : fig.end + 12]):
-            fig = replace(fig, metric=whole.metric, year=fig.year or whole.year)
+        head = text[at : whole.start]
+        if _PARTS.search(text[whole.end : fig.end + 12]) or _WHOLE_FIRST.fullmatch(head):
+            fig = replace(
+                fig,
+                metric=whole.metric,
+                year=fig.year if fig.year is not None and fig.year != whole.year and fig.metric == whole.metric else whole.year,
+                period=whole.period,
+                notes=(f"metric, year, period: part of {whole.text!r}",),
+            )
         elif _FROM.search(text[prev.end : fig.start]):
             if fig.metric == "arrivals" and prev.metric == "cumulative":
                 fig = replace(fig, metric="cumulative")
             if _OWN_TIME.match(text, fig.end) is None and fig.year is not None and fig.year == prev.year:
                 fig = replace(fig, year=fig.year - 1)
+        out.append(fig)
+    return out
+
+
+def _recalled(text: str, earlier: list[Figure], found: list[Figure]) -> list[Figure]:
+    """A count named again ("the 63", "these 92 individuals", "Of the 196") is the earlier figure: it takes what
+    that one measures and when."""
+    out: list[Figure] = []
+    for fig in found:
+        if fig.kind == "count" and fig.value is not None and _RECALL.search(text[max(0, fig.start - 12) : fig.start]):
+            same = [e for e in earlier if e.kind == "count" and e.value == fig.value]
+            if same:
+                named = same[-1]
+                fig = replace(
+                    fig,
+                    metric=named.metric,
+                    year=named.year,
+                    period=named.period,
+                    notes=(f"metric, year, period: recalls {named.text!r} of {named.sentence[:40]!r}",),
+                )
         out.append(fig)
     return out
 
@@ -216,7 +253,7 @@ def extract(
     before = False
     for sent in sentences.split(text, join_fragments=True):
         now = vocab.is_topical(sent.text)
-        found, context = _figures_of(text, sent, vocab, published, context, now or before)
+        found, context = _figures_of(text, sent, vocab, published, context, now or before, figures)
         figures.extend(found)
         before = now
     log.debug("found %d figures in %d characters", len(figures), len(text))

@@ -132,7 +132,7 @@ def count_metric(
         return Decision(vocab.total_metric, "running-total")
     if _event(clause):
         return Decision(vocab.other_metric, "event")
-    if vocab.state(clause) and not (periodic and when is not None and when.period):
+    if vocab.state(clause) and not periodic:
         return Decision(vocab.total_metric, "state")
     if periodic:
         return Decision(vocab.default_metric, "period")

@@ -49,7 +49,7 @@ _WORDS = {
     "eleven": 11,
     "two": 2,
 }
-_OF = rf"(?:\s+(?:of\s+)?(?P<of>{_YEAR}|{_REL}))?"
+_OF = rf"(?:\s+(?:of\s+)?(?P<of>{_YEAR}|{_REL}|the\s+year))?"
 # Broadcast transcripts say years aloud: "twenty nineteen", "twenty twenty-one", "two thousand nine".
 _SMALL = r"(?:one|two|three|four|five|six|seven|eight|nine)"
 _TEEN = r"(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
@@ -85,9 +85,16 @@ _PATTERNS = [
     ),
     # a year's tally "as of the end of June" covers January to June
     ("monthspan", rf"\b(?:as\s+of|by)\s+the\s+end\s+of\s+(?P<m2>{_MONTH})\b(?:\s+(?P<of>{_YEAR}|{_REL}))?"),
+    # "so far this year", "to date": January through the last full month before publication
+    ("todate", r"\b(?:so\s+far\s+this\s+year|so\s+far\s+in\s+the\s+year|this\s+year\s+so\s+far|year[-\s]to[-\s]date|to\s+date)\b"),
+    # "this year through July": January through that month
+    (
+        "monthspan",
+        rf"\b(?:through|thru|until|till|up\s+to)\s+(?P<m2>{_MONTH})\b(?!\s*\.?\s*[0-9]{{1,2}}\b)(?:\s+(?P<of>{_YEAR}))?",
+    ),
     (
         "month",
-        rf"\b(?:in|during|for|of|last|this|since|through)\s+(?P<m1>{_MONTH})\b(?!\s*\.?\s*[0-9]{{1,2}}\b)(?!\s*(?:-|–|to|through)\s*{_MONTH}\b)(?:\s+(?P<of>{_YEAR}))?",
+        rf"\b(?:in|during|for|of|last|this|since)\s+(?P<m1>{_MONTH})\b(?!\s*\.?\s*[0-9]{{1,2}}\b)(?!\s*(?:-|–|to|through)\s*{_MONTH}\b)(?:\s+(?P<of>{_YEAR}))?",
     ),
     ("lastmonth", r"\blast\s+month\b"),
     # "25 in the fourth", "in the second half as in the first": the period named earlier in the sentence
@@ -123,6 +130,7 @@ _HINTS = {
     "monthspan": ("end of", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
     "month": ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
     "lastmonth": ("month",),
+    "todate": ("so far", "to date", "to-date"),
     "again": ("in the",),
     "same": ("same",),
     "that": ("year",),
@@ -158,6 +166,8 @@ def _relative(phrase: str | None, published: Published | None) -> int | None:
         return int(phrase)
     if published is None or "same" in phrase.lower() or "previous" in phrase.lower():
         return None
+    if phrase.lower().startswith("the"):  # "the first half of the year": the year of publication
+        return published.year
     return published.year + {"this": 0, "last": -1, "next": 1}[phrase.split()[0].lower()]
 
 
@@ -215,8 +225,17 @@ def _when(kind: str, m: re.Match[str], i: int, published: Published | None) -> W
         return When(m.start(), m.end(), kind, _relative(text, published))
     if kind == "same":
         return When(m.start(), m.end(), kind, _relative(groups.get("of"), published))
-    if kind in ("since", "prev", "paren", "decade", "each", "that", "annual", "years", "again", "next"):
+    if kind == "decade":
+        plain = re.fullmatch(r"(?:the\s+)?((?:19|20)[0-9]0)s", text.strip(), re.I)
+        start = int(plain.group(1)) if plain else None
+        return When(m.start(), m.end(), kind, None, f"{start}-{start + 9}" if start is not None else None)
+    if kind in ("since", "prev", "paren", "each", "that", "annual", "years", "again", "next"):
         return When(m.start(), m.end(), kind, None)
+    if kind == "todate":
+        if published is None or published.month is None or published.month == 1:
+            return When(m.start(), m.end(), kind, published.year if published else None)
+        last = MONTHS[published.month - 2][:3].title()
+        return When(m.start(), m.end(), kind, published.year, "January" if last == "Jan" else f"Jan-{last}")
     if kind == "lastmonth":
         if published is None or published.month is None:
             return When(m.start(), m.end(), kind, None)
@@ -227,7 +246,9 @@ def _when(kind: str, m: re.Match[str], i: int, published: Published | None) -> W
     return When(m.start(), m.end(), kind, year, period)
 
 
-def _resolve(w: When, before: list[When], anchor: int | None, current: int | None) -> When | None:
+def _resolve(
+    w: When, before: list[When], anchor: int | None, current: int | None, earlier: When | None = None
+) -> When | None:
     """Fill in a time that points at another: "the year before", "that year", "in the fourth", "annual total"."""
     if w.kind == "prev":
         named = [b.year for b in before if b.year is not None and b.kind != "prev"]
@@ -238,9 +259,11 @@ def _resolve(w: When, before: list[When], anchor: int | None, current: int | Non
         return replace(w, year=named[-1] + 1) if named else None
     if w.kind in ("that", "annual"):
         named = [b.year for b in before if b.year is not None and b.kind != "prev"]
-        return replace(w, year=named[-1] if named else (anchor or current))
+        return replace(w, year=named[-1] if named else (current or anchor))
     if w.kind == "same":
         periods = [b for b in before if b.kind in ("quarter", "half", "months", "monthspan", "month") and b.period]
+        if not periods and earlier is not None:
+            periods = [earlier]  # "during the same period last year": the period of the sentence before
         if not periods:
             return None
         year = w.year if w.year is not None else (periods[-1].year - 1 if periods[-1].year else None)
@@ -269,9 +292,11 @@ def _fill_years(found: list[When], implicit: set[int]) -> list[When]:
     out = list(found)
     for k in sorted(implicit):
         before = [y for j, y in named if j < k]
-        after = [y for j, y in named if j > k]
-        year = before[-1] if before else after[0]
-        out[k] = replace(found[k], year=year)
+        # a relative year later on usually dates a comparison ("in the January-March period, against 355 in the
+        # same period last year"): only a year written out reaches back
+        after = [y for j, y in named if j > k and found[j].kind in ("year", "spoken")]
+        if before or after:
+            out[k] = replace(found[k], year=before[-1] if before else after[0])
     return out
 
 
@@ -306,10 +331,13 @@ def _scan(sentence: str) -> list[tuple[int, re.Match[str]]]:
     return picked
 
 
-def find(sentence: str, base: int, published: Published | None, current: int | None = None) -> list[When]:
+def find(
+    sentence: str, base: int, published: Published | None, current: int | None = None, earlier: When | None = None
+) -> list[When]:
     """Time expressions of a sentence, offsets shifted by ``base``, references resolved against the rest.
 
-    ``current``: the year the article is talking about so far, for "the year before" with no year in the sentence.
+    ``current``: the year the article is talking about so far, for "the year before" with no year in the sentence;
+    ``earlier``: the last period it named, for "the same period last year".
     """
     found: list[When] = []
     implicit: set[int] = set()  # periods that name no year of their own ("in the second quarter")
@@ -324,5 +352,7 @@ def find(sentence: str, base: int, published: Published | None, current: int | N
     anchors = [w.year for w in found if w.year is not None and w.kind != "prev"]
     if current is None and published is not None:
         current = published.year
-    resolved = [_resolve(w, found[:k], max(anchors) if anchors else None, current) for k, w in enumerate(found)]
+    resolved = [
+        _resolve(w, found[:k], max(anchors) if anchors else None, current, earlier) for k, w in enumerate(found)
+    ]
     return [w for w in resolved if w is not None]
