@@ -43,6 +43,8 @@ _CLAUSE_END = re.compile(r"[,;(—]")
 _LISTED = re.compile(r"\s*(?:,|and|, and)\s*")
 _PARTS = re.compile(r"\bof (?:them|whom|those)\b", re.I)
 _WHOLE_FIRST = re.compile(r"\s*(?:of|among)\s+(?:the|these|those)\s+", re.I)  # "Of the 63 arrivals, 40 were men"
+_THEM = re.compile(r"\s*(?:of|among)\s+(?:them|those|whom)\b", re.I)
+_PART_OF = re.compile(r"\s*of\s+(?:the|all|these|those)?\s*", re.I)  # "Women accounted for 32 of the 67 arrivals"
 _RECALL = re.compile(r"\b(?:the|these|those)\s+$", re.I)
 _FROM = re.compile(r"\b(?:from|compared with|versus)\s*$", re.I)
 _OWN_TIME = re.compile(
@@ -195,6 +197,16 @@ def _counts_inherit(text: str, figures: list[Figure], at: int) -> list[Figure]:
             if _OWN_TIME.match(text, fig.end) is None and fig.year is not None and fig.year == prev.year:
                 fig = replace(fig, year=fig.year - 1)
         out.append(fig)
+    for k, fig in enumerate(out[:-1]):
+        whole = out[k + 1]
+        if fig.kind == "count" and whole.kind == "count" and _PART_OF.fullmatch(text[fig.end : whole.start]):
+            out[k] = replace(
+                fig,
+                metric=whole.metric,
+                year=whole.year,
+                period=whole.period,
+                notes=(f"metric, year, period: part of {whole.text!r}",),
+            )
     return out
 
 
@@ -203,7 +215,23 @@ def _recalled(text: str, earlier: list[Figure], found: list[Figure]) -> list[Fig
     that one measures and when."""
     out: list[Figure] = []
     for fig in found:
-        if fig.kind == "count" and fig.value is not None and _RECALL.search(text[max(0, fig.start - 12) : fig.start]):
+        if _THEM.match(fig.sentence) and earlier and fig.kind == "count":  # "Of them, 210 were women"
+            wholes = [e for e in earlier if e.sentence == earlier[-1].sentence and e.kind == "count"]
+            if wholes:
+                whole = wholes[0]
+                fig = replace(
+                    fig,
+                    metric=whole.metric,
+                    year=whole.year,
+                    period=whole.period,
+                    notes=(f"metric, year, period: part of {whole.text!r} (the sentence before)",),
+                )
+            out.append(fig)
+            continue
+        distinct = fig.value is not None and fig.value >= 20 and fig.value % 100 != 0  # "with 863 defectors"
+        weak = any(n.endswith(("no-period", "event")) for n in fig.notes)
+        recall = _RECALL.search(text[max(0, fig.start - 12) : fig.start]) or (distinct and weak)
+        if fig.kind == "count" and fig.value is not None and recall:
             same = [e for e in earlier if e.kind == "count" and e.value == fig.value]
             if same:
                 named = same[-1]

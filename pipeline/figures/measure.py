@@ -11,10 +11,11 @@ is tried in order and the first that applies decides; its name is kept on the fi
 3. ``difference``, ``rate``, ``sample``, ``elsewhere``: a difference between counts ("a drop of 120"), a rate ("an
    average of 200 a month"), the size of a survey ("interviews with 6,000"), people somewhere else ("in China").
 4. ``running-total``: a count above the largest plausible period figure ("about 20,000 defectors").
-5. ``event``: a one-off event: a day-level time in the clause ("arrived today", "on Monday", "recently").
-6. ``state``: a present or present-perfect state ("have defected to the South", "is home to").
-7. ``period``: a period anchors the figure: the topic's default metric.
-8. ``no-period``: nothing says the count is a period statistic: "other".
+5. ``anaphor``: the statistic named again ("the tally", "put the number at"): the topic's default metric.
+6. ``event``: a one-off event: a day-level time in the clause ("arrived today", "on Monday", "recently").
+7. ``state``: a present or present-perfect state ("have defected to the South", "is home to").
+8. ``period``: a period anchors the figure: the topic's default metric.
+9. ``no-period``: nothing says the count is a period statistic: "other".
 """
 
 from __future__ import annotations
@@ -130,6 +131,8 @@ def count_metric(
     periodic = when is not None and when.kind in PERIODIC
     if value is not None and value > vocab.period_max and vocab.is_topical(sentence):
         return Decision(vocab.total_metric, "running-total")
+    if vocab.anaphora is not None and vocab.anaphora.search(before):
+        return Decision(vocab.default_metric, "anaphor")  # "put the number at around 190": the statistic again
     if _event(clause):
         return Decision(vocab.other_metric, "event")
     if vocab.state(clause) and not periodic:
