@@ -92,6 +92,8 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
     if m.kind != "count" or m.ratio_word:
         if m.kind == "percent" and _other_base(toks, m, vocab):
             return False
+        if m.kind == "ratio" and not _plausible_ratio(toks, m, vocab):
+            return False
         return topical or subgroup(toks, m, vocab) is not None
     prev = toks[m.first - 1] if m.first > 0 else None
     if prev is not None and prev.text == "." and m.first > 1:  # "Feb. 4"
@@ -107,13 +109,19 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
         or ((nxt in _CLOCK and (nxt_i + 1 >= len(toks) or toks[nxt_i + 1].text in (".", ""))) or nxt == "o'clock")
     ):
         return False  # 1st, 20s, 35-year-old, 4 February
+    if prev is not None and prev.text in ("[", "(") and nxt in ("]", ")") and (m.first < 2 or toks[m.first - 2].kind != "num"):
+        return False  # a reference "[4]", an age after a name "Park (49)"
+    if toks[m.first].kind == "num" and len(toks[m.first].text) == 4 and toks[m.first].text.startswith("0"):
+        return False  # a clock time "0930"
+    if m.spelled and m.value == 1 and _paired(toks, m, vocab):
+        return True  # "one man and 37 women", "12 female employees and one male manager"
     if prev is not None and (
         prev.low.rstrip(".") in _MONTH_WORDS
         or prev.low in _AGE
         or prev.low in _CURRENCY
         or (prev.text == "-" and _glued(toks, m.first - 2, m.first - 1))
         or (prev.kind == "word" and _glued(toks, m.first - 1, m.first))
-        or (prev.text[0].isupper() and prev.low not in _LEADERS)
+        or (prev.text[0].isupper() and prev.low not in _LEADERS and not prev.low.endswith(("'s", "’s")))
         or prev.low in ("no", "number", "#")
         or (
             prev.text == ","
@@ -133,7 +141,12 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
     if m.spelled and m.value == 1:
         return False  # "one woman in her 40s" tells a story, it does not state a figure
     of_people = nxt == "of" and _people_after(toks, m, vocab)  # "Thirty-one of last year's defectors"
+    named_group = prev is not None and prev.low in ("the", "these", "those") and topical and (
+        nxt in _GROUP_VERBS or nxt in (",", ".", "—", ")", "")
+    )  # "the seven spent their first night", "The six were being held"
     if m.spelled and not (
+        named_group
+        or
         _people_after(toks, m, vocab, 2)
         or of_people
         or (prev and prev.low in _VERBS_BEFORE_WORDS)
@@ -146,6 +159,33 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
     ):
         return False  # "one of them", "the two Koreas"
     return people or topical
+
+
+_GROUP_VERBS = _words(
+    "were was are is had have has spent arrived fled left met intended included remain remained will would could "
+    "said told made flew landed went came got"
+)
+_RATIO_VERBS = _words("shot fired hit stabbed visited called tried attempted arrested searched raided struck")
+_MONEY_AFTER = re.compile(r"^\W*(?:the\s+|to\s+|its\s+|their\s+)?(?:[a-z]+\s+)?(?:cash|fees?|prices?|costs?|incentives?|subsid\w+|pay|wages?|salar\w+|budget|\$|won\b)", re.I)
+
+
+def _plausible_ratio(toks: list[Token], m: Mention, vocab: Vocabulary) -> bool:
+    """A multiplier of people: not "shot five times", "Read 12,408 times", nor "double the cash incentives"."""
+    if m.value is not None and m.value > 100:
+        return False
+    prev = toks[m.first - 1].low if m.first > 0 else ""
+    if prev in _RATIO_VERBS:
+        return False
+    after = " ".join(t.text for t in toks[m.last : m.last + 4])
+    return _MONEY_AFTER.match(after) is None
+
+
+def _paired(toks: list[Token], m: Mention, vocab: Vocabulary) -> bool:
+    """A spelled "one" counted beside another count of people: "one man and 37 women"."""
+    if not _people_after(toks, m, vocab, 3):
+        return False
+    near = toks[max(m.first - 6, 0) : m.first] + toks[m.last : m.last + 6]
+    return any(t.kind == "num" for t in near) and any(t.low == "and" for t in near)
 
 
 def _window(toks: list[Token], m: Mention, after: bool) -> str:

@@ -99,11 +99,19 @@ def _mention_at(toks: list[Token], i: int, text: str, base: int) -> tuple[Mentio
     if read is None:
         return None, i + 1
     j, value, spelled = read
+    point = _spoken_point(toks, j)
+    if point is not None:
+        j, decimal = point
+        value += decimal
     if j < len(toks) and toks[j].low == "k" and _adjacent(toks, j - 1, j, text, base, 0):
         j, value = j + 1, value * 1000
     unit = _unit(toks, j, text, base) if j < len(toks) else None
     if unit is not None:
         kind, after, sense = unit
+        spread = _percent_range(toks, after, text, base, value) if kind == "percent" else None
+        if spread is not None:
+            end, high = spread
+            return Mention(i, end, toks[i].start, toks[end - 1].end, "percent", None, value, high, spelled=spelled), end
         return Mention(
             i,
             after,
@@ -134,7 +142,14 @@ def _mention_at(toks: list[Token], i: int, text: str, base: int) -> tuple[Mentio
     link = toks[j].low if j + 1 < len(toks) else ""
     ranging = prev == "from" and i > 1 and toks[i - 2].low.startswith(("rang", "var"))  # "ranged from 2,400 to 2,900"
     ranged = (link == "and" and prev == "between") or (link in _RANGE_JOINS and (prev != "from" or ranging))
-    if ranged and not (is_year(toks[i]) and not is_year(toks[j + 1])):
+    suspended = link == "-" and j + 2 < len(toks) and toks[j + 1].low == "to"  # "30- to 50,000"
+    if suspended:
+        hi = _second(toks, j + 2, text, base)
+        if hi is not None and hi[1] >= 1000 > value:
+            low = value * 1000 if hi[1] >= 1000 * value else value
+            return Mention(i, hi[0], toks[i].start, toks[hi[0] - 1].end, "count", None, low, hi[1], spelled=spelled), hi[0]
+    close = j + 1 < len(toks) and toks[j + 1].kind == "num" and value < float(toks[j + 1].text.replace(",", "") or 0) < 2 * value
+    if ranged and not (is_year(toks[i]) and not is_year(toks[j + 1]) and not close):
         hi = _second(toks, j + 1, text, base)
         if hi is not None and _code(toks, j, value, hi[1]):
             return None, hi[0]  # "1577-6635": a phone number or code, not a range
@@ -149,6 +164,37 @@ def _mention_at(toks: list[Token], i: int, text: str, base: int) -> tuple[Mentio
                 i, end, toks[i].start, toks[end - 1].end, ranged_kind, None, value, hi[1], spelled=spelled
             ), end
     return Mention(i, j, toks[i].start, toks[j - 1].end, "count", value, spelled=spelled), j
+
+
+_DIGIT_WORDS = {**{w: v for w, v in UNITS.items()}, "oh": 0}
+
+
+def _spoken_point(toks: list[Token], j: int) -> tuple[int, float] | None:
+    """Broadcast decimals after a number: "15-point-six", "51-point-seven": (index after, the decimal part)."""
+    if not (j + 2 < len(toks) and toks[j].text == "-" and toks[j + 1].low == "point" and toks[j + 2].text == "-"):
+        return None
+    k, digits = j + 3, ""
+    while k < len(toks) and (toks[k].low in _DIGIT_WORDS or toks[k].text.isdigit()):
+        digits += str(_DIGIT_WORDS.get(toks[k].low, toks[k].text))
+        if k + 2 < len(toks) and toks[k + 1].text == "-" and toks[k + 2].low in _DIGIT_WORDS:
+            k += 2
+            continue
+        k += 1
+        break
+    return (k, float("0." + digits)) if digits else None
+
+
+def _percent_range(toks: list[Token], at: int, text: str, base: int, low: float) -> tuple[int, float] | None:
+    """The upper bound of a percent range after its first percent: "76% to 84%", "20 percent-30 percent"."""
+    if at + 1 >= len(toks) or toks[at].low not in ("to", "-", "–"):
+        return None
+    read = read_number(toks, at + 1, text, base)
+    if read is None or read[1] <= low:
+        return None
+    unit = _unit(toks, read[0], text, base) if read[0] < len(toks) else None
+    if unit is None or unit[0] != "percent":
+        return None
+    return unit[1], read[1]
 
 
 def find(toks: list[Token], text: str, base: int) -> list[Mention]:
