@@ -41,7 +41,7 @@ _NUMBERISH = re.compile(
 _EXCERPT = 500
 _CLAUSE_END = re.compile(r"[,;(—]")
 _LISTED = re.compile(r"\s*(?:,|and|, and)\s*")
-_PARTS = re.compile(r"\bof (?:them|whom|those)\b", re.I)
+_PARTS = re.compile(r"\b(?:of (?:them|whom|those)|including|among them)\b", re.I)
 _WHOLE_FIRST = re.compile(r"\s*(?:of|among)\s+(?:the|these|those)\s+", re.I)  # "Of the 63 arrivals, 40 were men"
 _THEM = re.compile(r"\s*(?:of|among)\s+(?:them|those|whom)\b", re.I)
 _PART_OF = re.compile(r"\s*of\s+(?:the|all|these|those)?\s*", re.I)  # "Women accounted for 32 of the 67 arrivals"
@@ -197,6 +197,11 @@ def _counts_inherit(text: str, figures: list[Figure], at: int) -> list[Figure]:
             if _OWN_TIME.match(text, fig.end) is None and fig.year is not None and fig.year == prev.year:
                 fig = replace(fig, year=fig.year - 1)
         out.append(fig)
+    for k, fig in enumerate(out[:-1]):  # "39 male and 96 female defectors arrived during the period": one time
+        nxt = out[k + 1]
+        unanchored = any(n.startswith("year") and not n.endswith("anchor") for n in fig.notes)
+        if unanchored and nxt.kind == fig.kind and _LISTED.fullmatch(text[fig.end : nxt.start]) and "anchor" in str(nxt.notes):
+            out[k] = replace(fig, metric=nxt.metric, year=nxt.year, period=nxt.period, notes=(*fig.notes[:0], "metric, year, period: listed with the next figure"))
     for k, fig in enumerate(out[:-1]):
         whole = out[k + 1]
         if fig.kind == "count" and whole.kind == "count" and _PART_OF.fullmatch(text[fig.end : whole.start]):

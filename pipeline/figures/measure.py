@@ -112,9 +112,17 @@ def count_metric(
     """The metric of a count. ``clause``: the figure's own stretch of the sentence; ``before``/``after``: the
     words of the sentence just before and after the number; ``when``: the time the figure is anchored to."""
     cue = vocab.metric(clause)
+    value = m.high if m.value is None else m.value
+    periodic = when is not None and when.kind in PERIODIC
+    if cue == vocab.total_metric and (value is None or value <= vocab.period_max):
+        # "bring the total to 460" of a one-off airlift; "raised the total ... this year to 41": a small total is
+        # the running total only when no event or period says otherwise
+        if _event(clause):
+            return Decision(vocab.other_metric, "event")
+        if periodic and when is not None and when.kind in ("rel", "todate", "monthspan", "months", "quarter", "half"):
+            return Decision(vocab.default_metric, "period")
     if cue is not None and cue != vocab.default_metric:
         return Decision(cue, "cue")
-    value = m.high if m.value is None else m.value
     noun = _counted_noun(after, vocab)
     if noun is not None and noun in vocab.counted_elsewhere:
         return Decision(vocab.other_metric, "not-counted")
@@ -128,7 +136,6 @@ def count_metric(
         return Decision(vocab.other_metric, "sample")
     if vocab.elsewhere(clause):
         return Decision(vocab.other_metric, "elsewhere")
-    periodic = when is not None and when.kind in PERIODIC
     if value is not None and value > vocab.period_max and vocab.is_topical(sentence):
         return Decision(vocab.total_metric, "running-total")
     if vocab.anaphora is not None and vocab.anaphora.search(before):

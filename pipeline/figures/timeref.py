@@ -48,6 +48,7 @@ _WORDS = {
     "ten": 10,
     "eleven": 11,
     "two": 2,
+    "twelve": 12,
 }
 _OF = rf"(?:\s+(?:of\s+)?(?P<of>{_YEAR}|{_REL}|the\s+year))?"
 # Broadcast transcripts say years aloud: "twenty nineteen", "twenty twenty-one", "two thousand nine".
@@ -76,11 +77,11 @@ _PATTERNS = [
     ("half", rf"\bH(?P<h>[12])(?:\s+(?:of\s+)?(?P<of>{_YEAR}))?\b"),
     (
         "months",
-        rf"\b(?P<end>first|last|final)\s+(?P<n>three|four|five|six|seven|eight|nine|ten|eleven|[2-9]|1[01])\s+months{_OF}",
+        rf"\b(?P<end>first|last|final)\s+(?P<n>two|three|four|five|six|seven|eight|nine|ten|eleven|[2-9]|1[01])\s+months{_OF}",
     ),
     (
         "monthspan",
-        rf"\b(?:between\s+(?P<m0>{_MONTH})\s+and|(?P<m1>{_MONTH})\.?\s*(?:-|–|to|through))\s*(?P<m2>{_MONTH})\b\.?"
+        rf"\b(?:between\s+(?P<m0>{_MONTH})(?:\s+[0-9]{{1,2}})?\s+and|(?:from\s+)?(?P<m1>{_MONTH})\.?(?:\s+[0-9]{{1,2}}(?:st|nd|rd|th)?)?\s*(?:-|–|to|through|-to-))\s*(?P<m2>{_MONTH})\b\.?(?:\s+[0-9]{{1,2}}(?:st|nd|rd|th)?\b)?"
         rf"(?:\s+(?:quarter|period|half))?(?:\s+(?:of\s+)?(?P<of>{_YEAR}|{_REL}))?",
     ),
     # a year's tally "as of the end of June" covers January to June
