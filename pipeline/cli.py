@@ -6,7 +6,7 @@ import json
 import logging
 import socket
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -155,7 +155,8 @@ def _published(ctx: click.Context, param: click.Parameter, value: str | None) ->
     type=click.Path(exists=True, dir_okay=False),
     help="Score the extractor on a labelled JSON Lines set instead: F1, per-field accuracy, the misses.",
 )
-def figures_command(published: Any, path: Any, labelled: str | None) -> None:
+@click.option("--explain", is_flag=True, help="Add to each figure the rule that decided its metric, year and period.")
+def figures_command(published: Any, path: Any, labelled: str | None, explain: bool) -> None:
     """Print the figures an article text states, as JSON Lines in order of appearance."""
     from pipeline import figures
 
@@ -165,7 +166,8 @@ def figures_command(published: Any, path: Any, labelled: str | None) -> None:
         sys.stdout.write(evaluate.report(evaluate.score(evaluate.load(labelled))) + "\n")
         return
     for figure in figures.extract(path.read(), published=published):
-        sys.stdout.write(json.dumps(figures.to_json(figure), ensure_ascii=False) + "\n")
+        record = figures.to_json(figure) | ({"why": list(figure.notes)} if explain else {})
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 @main.command()

@@ -152,4 +152,4 @@ class Figure:
     text: str
     sentence: str
     extractor_version: str
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())  # which rule decided each field ("metric: event"), for --explain

@@ -89,7 +89,7 @@ def test_split_by_sex_in_either_order() -> None:
         ("More than 2,900 defectors arrived in 2009.", ("count", 2900, "at_least", "arrivals")),
         ("Fewer than 70 defectors arrived in 2022.", ("count", 70, "at_most", "arrivals")),
         ("The number of defectors rose 18 percent.", ("percent", 18, "exact", "arrivals")),
-        ("Two hundred and twenty-four defectors arrived.", ("count", 224, "exact", "arrivals")),
+        ("Two hundred and twenty-four defectors arrived in 2025.", ("count", 224, "exact", "arrivals")),
         ("Last year, two-thousand-914 defectors arrived.", ("count", 2914, "exact", "arrivals")),
         ("Over 1k defectors arrived in 2019.", ("count", 1000, "at_least", "arrivals")),
     ],
@@ -129,13 +129,10 @@ def test_to_json_has_the_contract_fields_in_order_with_whole_numbers_as_ints() -
     assert row["value"] == 800 and isinstance(row["value"], int)
 
 
-def test_quality_gate_on_the_development_set() -> None:
-    items = load(str(DEV))
-    assert len(items) >= 200
-    result = score(items)
-    report = "\n".join(result.misses)
-    assert result.f1 >= F1_FLOOR, report
-    assert result.correct_share >= CORRECT_FLOOR, report
+def test_development_set_is_large_enough_to_exercise_every_rule() -> None:
+    # The dev set was written to exercise the engine and overstated it; quality is gated on real text instead
+    # (tests/test_figures_real.py reads ../shared/figures-real). Its sentences stay as unit inputs below.
+    assert len(load(str(DEV))) >= 200
 
 
 def test_offsets_are_valid_on_every_dev_sentence() -> None:

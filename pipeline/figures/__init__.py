@@ -14,7 +14,7 @@ from pipeline.records import Figure, Published
 
 log = logging.getLogger(__name__)
 
-EXTRACTOR_VERSION = "figures-0.3.0"
+EXTRACTOR_VERSION = "figures-0.4.0"
 CONTRACT_FIELDS = (
     "kind",
     "value",
@@ -129,7 +129,9 @@ def _figures_of(
         notes: tuple[str, ...] = ()
         group = classify.subgroup(toks, m, vocab, text[lo : m.start], text[m.end : sent.end])
         if m.kind == "count":
-            decided = measure.count_metric(m, clause, text[lo : m.start], text[m.end : sent.end], sent.text, when, vocab)
+            decided = measure.count_metric(
+                m, clause, text[lo : m.start], text[m.end : sent.end], sent.text, when, vocab
+            )
             metric, notes = decided.value, (f"metric: {decided.rule}",)
         else:
             decided = measure.share_metric(m, clause, sent.text, sense, group, when, vocab)
@@ -187,7 +189,9 @@ def _counts_inherit(text: str, figures: list[Figure], at: int) -> list[Figure]:
             fig = replace(
                 fig,
                 metric=whole.metric,
-                year=fig.year if fig.year is not None and fig.year != whole.year and fig.metric == whole.metric else whole.year,
+                year=fig.year
+                if fig.year is not None and fig.year != whole.year and fig.metric == whole.metric
+                else whole.year,
                 period=whole.period,
                 notes=(f"metric, year, period: part of {whole.text!r}",),
             )
@@ -200,8 +204,19 @@ def _counts_inherit(text: str, figures: list[Figure], at: int) -> list[Figure]:
     for k, fig in enumerate(out[:-1]):  # "39 male and 96 female defectors arrived during the period": one time
         nxt = out[k + 1]
         unanchored = any(n.startswith("year") and not n.endswith("anchor") for n in fig.notes)
-        if unanchored and nxt.kind == fig.kind and _LISTED.fullmatch(text[fig.end : nxt.start]) and "anchor" in str(nxt.notes):
-            out[k] = replace(fig, metric=nxt.metric, year=nxt.year, period=nxt.period, notes=(*fig.notes[:0], "metric, year, period: listed with the next figure"))
+        if (
+            unanchored
+            and nxt.kind == fig.kind
+            and _LISTED.fullmatch(text[fig.end : nxt.start])
+            and "anchor" in str(nxt.notes)
+        ):
+            out[k] = replace(
+                fig,
+                metric=nxt.metric,
+                year=nxt.year,
+                period=nxt.period,
+                notes=(*fig.notes[:0], "metric, year, period: listed with the next figure"),
+            )
     for k, fig in enumerate(out[:-1]):
         whole = out[k + 1]
         if fig.kind == "count" and whole.kind == "count" and _PART_OF.fullmatch(text[fig.end : whole.start]):
@@ -233,6 +248,21 @@ def _recalled(text: str, earlier: list[Figure], found: list[Figure]) -> list[Fig
                 )
             out.append(fig)
             continue
+        split = fig.subgroup is not None and any(n.endswith("no-period") for n in fig.notes)
+        split = split and not any(o.kind == "count" for o in out) and not _WHOLE_FIRST.match(fig.sentence)
+        if fig.kind == "count" and split and earlier:  # "Women made up the vast majority, at 210": the total's split
+            totals = [e for e in earlier if e.sentence == earlier[-1].sentence and e.kind == "count" and e.year]
+            if totals:
+                whole = totals[0]
+                fig = replace(
+                    fig,
+                    metric=whole.metric,
+                    year=whole.year,
+                    period=whole.period,
+                    notes=(f"metric, year, period: split of {whole.text!r} (the sentence before)",),
+                )
+                out.append(fig)
+                continue
         distinct = fig.value is not None and fig.value >= 20 and fig.value % 100 != 0  # "with 863 defectors"
         weak = any(n.endswith(("no-period", "event")) for n in fig.notes)
         recall = _RECALL.search(text[max(0, fig.start - 12) : fig.start]) or (distinct and weak)
@@ -270,9 +300,7 @@ def _inherit(text: str, figures: list[Figure]) -> list[Figure]:
     return out
 
 
-def extract(
-    text: str, *, published: Published | datetime.date | None = None, topic: str = "defection"
-) -> list[Figure]:
+def extract(text: str, *, published: Published | datetime.date | None = None, topic: str = "defection") -> list[Figure]:
     """The figures ``text`` states, in order; ``published`` (a day, or only a month or year) resolves "last year"."""
     if isinstance(published, datetime.date):
         published = Published.of(published)

@@ -109,7 +109,12 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
         or ((nxt in _CLOCK and (nxt_i + 1 >= len(toks) or toks[nxt_i + 1].text in (".", ""))) or nxt == "o'clock")
     ):
         return False  # 1st, 20s, 35-year-old, 4 February
-    if prev is not None and prev.text in ("[", "(") and nxt in ("]", ")") and (m.first < 2 or toks[m.first - 2].kind != "num"):
+    if (
+        prev is not None
+        and prev.text in ("[", "(")
+        and nxt in ("]", ")")
+        and (m.first < 2 or toks[m.first - 2].kind != "num")
+    ):
         return False  # a reference "[4]", an age after a name "Park (49)"
     if toks[m.first].kind == "num" and len(toks[m.first].text) == 4 and toks[m.first].text.startswith("0"):
         return False  # a clock time "0930"
@@ -141,13 +146,15 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
     if m.spelled and m.value == 1:
         return False  # "one woman in her 40s" tells a story, it does not state a figure
     of_people = nxt == "of" and _people_after(toks, m, vocab)  # "Thirty-one of last year's defectors"
-    named_group = prev is not None and prev.low in ("the", "these", "those") and topical and (
-        nxt in _GROUP_VERBS or nxt in (",", ".", "—", ")", "")
+    named_group = (
+        prev is not None
+        and prev.low in ("the", "these", "those")
+        and topical
+        and (nxt in _GROUP_VERBS or nxt in (",", ".", "—", ")", ""))
     )  # "the seven spent their first night", "The six were being held"
     if m.spelled and not (
         named_group
-        or
-        _people_after(toks, m, vocab, 2)
+        or _people_after(toks, m, vocab, 2)
         or of_people
         or (prev and prev.low in _VERBS_BEFORE_WORDS)
         or (  # "down from two hundred", "rose to 23 from eight in April-June"
@@ -166,7 +173,10 @@ _GROUP_VERBS = _words(
     "said told made flew landed went came got"
 )
 _RATIO_VERBS = _words("shot fired hit stabbed visited called tried attempted arrested searched raided struck")
-_MONEY_AFTER = re.compile(r"^\W*(?:the\s+|to\s+|its\s+|their\s+)?(?:[a-z]+\s+)?(?:cash|fees?|prices?|costs?|incentives?|subsid\w+|pay|wages?|salar\w+|budget|\$|won\b)", re.I)
+_MONEY_AFTER = re.compile(
+    r"^\W*(?:the\s+|to\s+|its\s+|their\s+)?(?:[a-z]+\s+)?(?:cash|fees?|prices?|costs?|incentives?|subsid\w+|pay|wages?|salar\w+|budget|\$|won\b)",
+    re.I,
+)
 
 
 def _plausible_ratio(toks: list[Token], m: Mention, vocab: Vocabulary) -> bool:

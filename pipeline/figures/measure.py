@@ -90,7 +90,7 @@ class Decision:
 
 def _counted_noun(after: str, vocab: Vocabulary) -> str | None:
     """The people noun a count counts, if one follows within a few words ("seven North Korean escapees")."""
-    words = re.findall(r"[a-z]+(?:-[a-z]+)?", after.lower())[:5]
+    words: list[str] = re.findall(r"[a-z]+(?:-[a-z]+)?", after.lower())[:5]
     for n, word in enumerate(words):
         pair = " ".join(words[n : n + 2])
         if pair in vocab.people or pair in vocab.counted_elsewhere:
@@ -150,7 +150,13 @@ def count_metric(
 
 
 def share_metric(
-    m: Mention, clause: str, sentence: str, sense: str | None, subgroup: str | None, when: When | None, vocab: Vocabulary
+    m: Mention,
+    clause: str,
+    sentence: str,
+    sense: str | None,
+    subgroup: str | None,
+    when: When | None,
+    vocab: Vocabulary,
 ) -> Decision:
     """The metric of a percent or ratio: what it compares (a change) or splits (a share)."""
     cue = vocab.metric(clause)

@@ -147,8 +147,14 @@ def _mention_at(toks: list[Token], i: int, text: str, base: int) -> tuple[Mentio
         hi = _second(toks, j + 2, text, base)
         if hi is not None and hi[1] >= 1000 > value:
             low = value * 1000 if hi[1] >= 1000 * value else value
-            return Mention(i, hi[0], toks[i].start, toks[hi[0] - 1].end, "count", None, low, hi[1], spelled=spelled), hi[0]
-    close = j + 1 < len(toks) and toks[j + 1].kind == "num" and value < float(toks[j + 1].text.replace(",", "") or 0) < 2 * value
+            return Mention(
+                i, hi[0], toks[i].start, toks[hi[0] - 1].end, "count", None, low, hi[1], spelled=spelled
+            ), hi[0]
+    close = (
+        j + 1 < len(toks)
+        and toks[j + 1].kind == "num"
+        and value < float(toks[j + 1].text.replace(",", "") or 0) < 2 * value
+    )
     if ranged and not (is_year(toks[i]) and not is_year(toks[j + 1]) and not close):
         hi = _second(toks, j + 1, text, base)
         if hi is not None and _code(toks, j, value, hi[1]):

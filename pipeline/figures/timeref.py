@@ -87,7 +87,10 @@ _PATTERNS = [
     # a year's tally "as of the end of June" covers January to June
     ("monthspan", rf"\b(?:as\s+of|by)\s+the\s+end\s+of\s+(?P<m2>{_MONTH})\b(?:\s+(?P<of>{_YEAR}|{_REL}))?"),
     # "so far this year", "to date": January through the last full month before publication
-    ("todate", r"\b(?:so\s+far\s+this\s+year|so\s+far\s+in\s+the\s+year|this\s+year\s+so\s+far|year[-\s]to[-\s]date|to\s+date)\b"),
+    (
+        "todate",
+        r"\b(?:so\s+far\s+this\s+year|so\s+far\s+in\s+the\s+year|this\s+year\s+so\s+far|year[-\s]to[-\s]date|to\s+date)\b",
+    ),
     # "this year through July": January through that month
     (
         "monthspan",
