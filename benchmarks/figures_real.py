@@ -66,14 +66,17 @@ def score(half: str = "all", per_sentence: bool = False) -> dict[str, Any]:
             for p in preds:
                 if p.get("metric") in sc.COMPARABLE:
                     cpred += 1
-                    ok = any(sc.same_figure(p, g) and all(sc.field_ok(k, p, g) for k in sc.FIELDS) for g in row["figures"])
+                    ok = any(
+                        sc.same_figure(p, g) and all(sc.field_ok(k, p, g) for k in sc.FIELDS) for g in row["figures"]
+                    )
                     cright += ok
             for gold in row["figures"]:
                 cgold += gold["metric"] in sc.COMPARABLE
                 hit = next((p for p in preds if sc.same_figure(p, gold)), None)
                 if hit is None:
                     fn += 1
-                    misses.append(f"MISS {tag} {gold['kind']} {gold['value'] if gold['value'] is not None else (gold['low'], gold['high'])} ({gold['text']}) :: {row['text']}")
+                    stated = gold["value"] if gold["value"] is not None else (gold["low"], gold["high"])
+                    misses.append(f"MISS {tag} {gold['kind']} {stated} ({gold['text']}) :: {row['text']}")
                     continue
                 preds.remove(hit)
                 tp += 1

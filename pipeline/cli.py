@@ -6,7 +6,7 @@ import json
 import logging
 import socket
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import click
