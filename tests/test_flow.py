@@ -222,7 +222,8 @@ def test_share_bar_counters_never_become_figures(server: LocalServer, tmp_path: 
         title="Arrivals", sentence="A total of 196 North Korean defectors arrived in South Korea last year."
     ).replace(
         "</article>",
-        "<p>Read 12,408 times · 37 comments</p><p>Share 1.2k Views 3,004 12 Comments Likes 45 Print Tweet</p></article>",
+        "<p>Read 12,408 times · 37 comments</p>"
+        "<p>Share 1.2k Views 3,004 12 Comments Likes 45 Print Tweet</p></article>",
     )
     settings = lake_settings(tmp_path, (serve_articles(server, {"/a.html": page}),))
 
