@@ -16,21 +16,20 @@ import trafilatura
 
 from pipeline import figures
 from pipeline.demo.server import SITE
-from pipeline.frames import figure_rows
+from pipeline.frames import ToRead, figure_rows
 from pipeline.validate import validate
 from schemas import FIGURES
 
 
-def demo_articles() -> list[tuple[str, str, datetime | None, str]]:
-    """(url, text, published, topic) for every demo article page."""
+def demo_articles() -> list[ToRead]:
+    """Every demo article page, to read its figures."""
     found = []
     for page in sorted(SITE.rglob("*.html")):
         html = page.read_text(encoding="utf-8")
         if "<article" in html:
             text = trafilatura.extract(html) or ""
-            found.append(
-                (f"https://demo.example/{page.relative_to(SITE)}", text, datetime(2026, 2, 1, tzinfo=UTC), "defection")
-            )
+            url = f"https://demo.example/{page.relative_to(SITE)}"
+            found.append(ToRead(url, text, datetime(2026, 2, 1, tzinfo=UTC), "day", None, "defection"))
     return found
 
 

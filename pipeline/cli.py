@@ -234,7 +234,9 @@ def extract_command(source: str, url: str | None) -> None:
     article = articles.extract(body, url, headers=headers, fetched_at=fetched_at)
     record: dict[str, Any] = {name: getattr(article, name) for name in ("text", "title", "author")}
     record["published"] = article.published.isoformat() if article.published else None
-    for name in ("published_source", "site_name", "language", "canonical_url", "extraction_method", "status", "reason"):
+    for name in ("published_precision", "published_source", "site_name", "language", "canonical_url"):
+        record[name] = getattr(article, name)
+    for name in ("extraction_method", "status", "reason"):
         record[name] = getattr(article, name)
     click.echo(json.dumps(record, ensure_ascii=False, indent=2))
 

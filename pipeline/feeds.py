@@ -24,7 +24,7 @@ from courlan import normalize_url
 from pipeline import sitemaps
 from pipeline.errors import FeedError, FetchError
 from pipeline.http import get
-from pipeline.records import Entry, Feed, FeedPoll
+from pipeline.records import Entry, Feed, FeedPoll, Precision, Published
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,8 @@ def _entry(item: Any, feed: Feed) -> Entry | None:
         log.warning("feed %s: skipping entry %r without a usable link (%r)", feed.name, item.get("title"), link)
         return None
     stamp = item.get("published_parsed") or item.get("updated_parsed")
+    # feedparser fills a missing day or month with 1; the raw value says how much the feed gave
+    raw = item.get("published") if item.get("published_parsed") else item.get("updated")
     return Entry(
         feed=feed.name,
         topic=feed.topic,
@@ -89,7 +91,16 @@ def _entry(item: Any, feed: Feed) -> Entry | None:
         title=plain_text(item.get("title") or ""),
         published=datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None,  # stamp is UTC
         summary=plain_text(item.get("summary") or ""),
+        published_precision=stated_precision(str(raw or "")) if stamp else None,
     )
+
+
+def stated_precision(raw: str) -> Precision:
+    """How much of a date its text states: ``2015-07`` a month, ``2015`` a year, anything fuller the day."""
+    try:
+        return Published.parse(raw).precision
+    except ValueError:
+        return "day"
 
 
 def canonical_url(link: str) -> str | None:

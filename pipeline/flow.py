@@ -20,7 +20,7 @@ import pandas as pd
 from pipeline import archive, articles, dedup, feeds, figures, http, pages, schedule, warehouse
 from pipeline.errors import SchemaFailure
 from pipeline.findings import Reference, annotate
-from pipeline.frames import article_rows, entry_rows, figure_rows, page_rows, poll_rows, schedule_rows
+from pipeline.frames import ToRead, article_rows, entry_rows, figure_rows, page_rows, poll_rows, schedule_rows
 from pipeline.politeness import Politeness
 from pipeline.settings import Settings
 from pipeline.validate import Validated, validate
@@ -173,12 +173,12 @@ async def _fetch(settings: Settings, urls: Sequence[str]) -> list[tuple[Any, Any
 
 
 PENDING_PAGES = """
-    SELECT p.url, p.body_sha256, p.fetched_at, e.published_at FROM pages p
+    SELECT p.url, p.body_sha256, p.fetched_at, e.published_at, e.published_precision, e.topic FROM pages p
     JOIN entries e ON e.url = p.url LEFT JOIN articles a ON a.url = p.url
     WHERE p.error IS NULL AND p.body_sha256 IS NOT NULL AND (a.url IS NULL OR a.body_sha256 <> p.body_sha256)
     ORDER BY p.url"""
 ARCHIVED_PAGES = """
-    SELECT p.url, p.body_sha256, p.fetched_at, e.published_at FROM pages p
+    SELECT p.url, p.body_sha256, p.fetched_at, e.published_at, e.published_precision, e.topic FROM pages p
     JOIN entries e ON e.url = p.url LEFT JOIN articles a ON a.url = p.url
     WHERE p.error IS NULL AND p.body_sha256 IS NOT NULL
       AND coalesce(a.published_at, e.published_at, p.fetched_at) >= ? AND (? IS NULL OR e.topic = ?)
@@ -187,7 +187,8 @@ STORIES = """
     SELECT url, canonical_url, story_id, text_simhash FROM articles
     WHERE story_id IS NOT NULL AND text_simhash IS NOT NULL ORDER BY url"""
 UNREAD_ARTICLES = """
-    SELECT a.url, a.text, a.published_at, e.topic FROM articles a JOIN entries e ON e.url = a.url
+    SELECT a.url, a.text, a.published_at, a.published_precision, a.title, e.topic
+    FROM articles a JOIN entries e ON e.url = a.url
     WHERE a.status = 'ok' AND a.figures_version IS NULL ORDER BY a.url"""
 
 
@@ -209,14 +210,20 @@ def reprocess(settings: Settings, run_id: str, *, since: datetime, topic: str | 
 
 def _extract(settings: Settings, con: Any, run_id: str, pages: Sequence[tuple[Any, ...]]) -> dict[str, int]:
     found = []
-    for url, sha, fetched_at, feed_published in pages:
+    for url, sha, fetched_at, feed_published, feed_precision, topic in pages:
         if not archive.path_for(settings.archive_dir, sha).exists():  # pruned by the archive's retention
             log.warning("page %s is no longer archived (%s): refetch it to extract it again", url, sha)
             continue
         response = archive.read(settings.archive_dir, sha)
         found.append(
             articles.extract(
-                response.body, url, headers=response.headers, feed_published=feed_published, fetched_at=fetched_at
+                response.body,
+                url,
+                headers=response.headers,
+                feed_published=feed_published,
+                fetched_at=fetched_at,
+                feed_precision=feed_precision,
+                topic=topic,
             )
         )
     at = datetime.now(UTC)
@@ -259,7 +266,7 @@ def find_figures(settings: Settings, run_id: str) -> dict[str, int]:
     """
     version = figures.EXTRACTOR_VERSION
     with warehouse.connect(settings) as con:
-        backlog = con.execute(UNREAD_ARTICLES).fetchall()
+        backlog = [ToRead(*row) for row in con.execute(UNREAD_ARTICLES).fetchall()]
         at = datetime.now(UTC)
         checked = validate(
             figure_rows(backlog, run_id, at),

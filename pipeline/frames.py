@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
-from pipeline import figures
+from pipeline import claims, figures
 from pipeline.feeds import PollResult
-from pipeline.records import Article, Entry, FeedPoll, Figure, Page
+from pipeline.records import Article, Entry, FeedPoll, Figure, Page, Precision, Published
 from pipeline.schedule import FeedSchedule
 
 # record field -> table column, where they differ
@@ -63,20 +63,50 @@ def article_rows(found: Sequence[Article], run_id: str, at: datetime) -> pd.Data
     return pd.DataFrame(rows, columns=_columns(Article, ARTICLE_RENAMES, extra))
 
 
-def figure_rows(articles: Sequence[tuple[str, str, datetime | None, str]], run_id: str, at: datetime) -> pd.DataFrame:
-    """Every figure of every article, with the article's text and date beside it for the checks."""
+class ToRead(NamedTuple):
+    """An article whose figures are to be read: what the engine and the checks need of it."""
+
+    url: str
+    text: str
+    published_at: datetime | None
+    published_precision: Precision | None
+    title: str | None
+    topic: str
+
+
+def published(moment: datetime | None, precision: Precision | None) -> Published | None:
+    """A stored publication date as the engine takes it: only as much as the source gave (2015-07 stays a month)."""
+    if moment is None:
+        return None
+    if precision == "year":
+        return Published(moment.year)
+    if precision == "month":
+        return Published(moment.year, moment.month)
+    return Published.of(moment)
+
+
+def figure_rows(articles: Sequence[ToRead], run_id: str, at: datetime) -> pd.DataFrame:
+    """Every figure of every article, where it stands, and the article's text and date beside it for the checks."""
     rows = []
-    for url, text, published, topic in articles:
-        day = published.date() if published is not None else None
-        for number, figure in enumerate(figures.extract(text, published=day, topic=topic), start=1):
+    for article in articles:
+        url, text, topic = article.url, article.text, article.topic
+        found = figures.extract(
+            text, published=published(article.published_at, article.published_precision), topic=topic
+        )
+        where = claims.sections(found, claims.headline_span(text, article.title))
+        repeated = claims.repeats(found, where)
+        for number, figure in enumerate(found, start=1):
             row = _row(figure, FIGURE_RENAMES, article_url=url, figure_no=number, topic=topic, loaded_at=at)
             del row["notes"]
-            rows.append(row | {"run_id": run_id, "article_text": text, "article_published_at": published})
+            row |= {"section": where[number - 1], "repeats_figure_no": repeated[number - 1], "run_id": run_id}
+            rows.append(row | {"article_text": text, "article_published_at": article.published_at})
     extra = [
         "article_url",
         "figure_no",
         "topic",
         "loaded_at",
+        "section",
+        "repeats_figure_no",
         "run_id",
         "article_text",
         "article_published_at",

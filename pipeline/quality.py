@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 SUMMARY = """
     SELECT
         (SELECT count(DISTINCT article_url) FROM figures WHERE run_id = $run) AS articles,
-        (SELECT count(*) FROM figures WHERE run_id = $run) AS figures,
+        (SELECT count(*) FROM figures WHERE run_id = $run AND repeats_figure_no IS NULL) AS figures,
         count(*) FILTER (WHERE agreement <> 'no_reference') AS comparable,
         count(*) FILTER (WHERE agreement = 'agrees') AS agrees,
         count(*) FILTER (WHERE agreement = 'disagrees') AS disagrees,

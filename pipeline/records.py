@@ -9,6 +9,8 @@ from typing import Literal
 Kind = Literal["count", "ratio", "percent"]
 Hedge = Literal["exact", "approximate", "at_least", "at_most"]
 Sense = Literal["change", "share"]
+Precision = Literal["day", "month", "year"]  # how much of a publication date the source gave
+Section = Literal["headline", "body"]  # where in the article a figure stands
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class Entry:
     title: str
     published: datetime | None
     summary: str
+    published_precision: Precision | None = None  # a partial date is held at the start of its month or year
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class Article:
     canonical_url: str | None = None
     extraction_method: str = "trafilatura"
     reason: str | None = None
+    published_precision: Precision | None = None  # a partial date is held at the start of its month or year
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,11 @@ class Published:
     def of(cls, day: date | datetime) -> Published:
         """A full date."""
         return cls(day.year, day.month, day.day)
+
+    @property
+    def precision(self) -> Precision:
+        """How much of the date is known: ``day``, ``month`` or ``year``."""
+        return "year" if self.month is None else "month" if self.day is None else "day"
 
     def __str__(self) -> str:
         if self.month is None:

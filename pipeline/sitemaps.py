@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from lxml import etree  # type: ignore[import-untyped]
 
 from pipeline.errors import FeedError
-from pipeline.records import Entry, Feed
+from pipeline.records import Entry, Feed, Precision, Published
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ def parse(body: bytes, feed: Feed) -> list[Entry]:
         news = node.find(f"{{{NEWS_NS}}}news")
         title = news.findtext(f"{{{NEWS_NS}}}title") if news is not None else None
         stamp = news.findtext(f"{{{NEWS_NS}}}publication_date") if news is not None else None
+        published = _date(stamp or node.findtext(f"{{{SITEMAP_NS}}}lastmod"))
         entries.append(
             Entry(
                 feed=feed.name,
@@ -56,19 +57,24 @@ def parse(body: bytes, feed: Feed) -> list[Entry]:
                 url=url,
                 guid=url,
                 title=plain_text(title or ""),
-                published=_date(stamp or node.findtext(f"{{{SITEMAP_NS}}}lastmod")),
+                published=published[0] if published else None,
                 summary="",
+                published_precision=published[1] if published else None,
             )
         )
     return entries
 
 
-def _date(text: str | None) -> datetime | None:
-    """A W3C datetime (a date, or a date and time with a zone) in UTC; None if absent or unreadable."""
+def _date(text: str | None) -> tuple[datetime, Precision] | None:
+    """A W3C datetime (a year, a month, a day, or a date and time with a zone) in UTC; None if absent or unreadable."""
     if not text:
         return None
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+        try:  # W3C-DTF also allows YYYY and YYYY-MM
+            partial = Published.parse(text)
+        except ValueError:
+            return None
+        return datetime(partial.year, partial.month or 1, 1, tzinfo=UTC), partial.precision
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC), "day"

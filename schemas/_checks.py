@@ -9,6 +9,7 @@ import pandera.pandas as pa
 
 URL_PATTERN = r"^https?://[^\s/$.?#][^\s]*$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
+PRECISIONS = ["day", "month", "year"]  # how much of a publication date its source gave
 
 
 # name -> (column, reason) of every wide check, for quarantine rows.

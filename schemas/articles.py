@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from schemas._checks import SHA256_PATTERN, URL_PATTERN, wide
+from schemas._checks import PRECISIONS, SHA256_PATTERN, URL_PATTERN, wide
 
 STATUSES = ["ok", "no_article"]
 PUBLISHED_SOURCES = ["feed", "html-meta", "htmldate", "url", "none"]
@@ -29,6 +29,7 @@ ARTICLES = pa.DataFrameSchema(
         "author": pa.Column(str, nullable=True),
         "published_at": pa.Column("datetime64[us, UTC]", nullable=True),
         "published_source": pa.Column(str, pa.Check.isin(PUBLISHED_SOURCES)),
+        "published_precision": pa.Column(str, pa.Check.isin(PRECISIONS), nullable=True),
         "site_name": pa.Column(str, nullable=True),
         "language": pa.Column(str, nullable=True),
         "canonical_url": pa.Column(str, nullable=True),

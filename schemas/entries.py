@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandera.pandas as pa
 
-from schemas._checks import URL_PATTERN
+from schemas._checks import PRECISIONS, URL_PATTERN
 
 ENTRIES = pa.DataFrameSchema(
     {
@@ -14,6 +14,7 @@ ENTRIES = pa.DataFrameSchema(
         "guid": pa.Column(str, pa.Check.str_length(min_value=1, description="entry has no guid")),
         "title": pa.Column(str, nullable=True),
         "published_at": pa.Column("datetime64[us, UTC]", nullable=True),
+        "published_precision": pa.Column(str, pa.Check.isin(PRECISIONS), nullable=True),
         "summary": pa.Column(str, nullable=True),
         "first_seen_at": pa.Column("datetime64[us, UTC]"),
         "run_id": pa.Column(str),

@@ -13,6 +13,7 @@ HEDGES = ["exact", "approximate", "at_least", "at_most"]
 METRICS = ["arrivals", "cumulative", "other"]
 SENSES = ["change", "share"]
 SUBGROUPS = ["women", "men", "elite", "other"]
+SECTIONS = ["headline", "body"]
 CONTEXT_COLUMNS = ["article_text", "article_published_at"]  # checked against, not loaded
 
 
@@ -58,6 +59,11 @@ def _year_not_after_publication(df: pd.DataFrame) -> pd.Series:
     return df["year"].isna() | published_year.isna() | (df["year"] <= published_year)
 
 
+def _repeats_only_in_headline(df: pd.DataFrame) -> pd.Series:
+    repeats = df["repeats_figure_no"]
+    return repeats.isna() | ((df["section"] == "headline") & (repeats != df["figure_no"]))
+
+
 def _span_in_text(df: pd.DataFrame) -> pd.Series:
     columns = (df["article_text"], df["span_start"], df["span_end"], df["span_text"])
     ok = [
@@ -88,6 +94,8 @@ FIGURES = pa.DataFrameSchema(
         "topic": pa.Column(str),
         "extractor_version": pa.Column(str),
         "loaded_at": pa.Column("datetime64[us, UTC]"),
+        "section": pa.Column(str, pa.Check.isin(SECTIONS, description="section is neither headline nor body")),
+        "repeats_figure_no": pa.Column("Int32", pa.Check.ge(1), nullable=True),
         "run_id": pa.Column(str),
         "article_text": pa.Column(str),
         "article_published_at": pa.Column("datetime64[us, UTC]", nullable=True),
@@ -108,6 +116,12 @@ FIGURES = pa.DataFrameSchema(
             "year",
             "figure's year is after its article's publication year",
             _year_not_after_publication,
+        ),
+        wide(
+            "repeats_only_in_headline",
+            "repeats_figure_no",
+            "only a headline figure repeats another figure's claim",
+            _repeats_only_in_headline,
         ),
         wide("span_in_text", "span_text", "quoted span is not the article text at its offsets", _span_in_text),
     ],

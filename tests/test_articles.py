@@ -189,7 +189,7 @@ def test_readability_wins_when_it_holds_the_same_body_without_the_extra_lines() 
 
 
 def test_date_in_the_url_path_is_the_last_resort() -> None:
-    assert url_date("https://news.example.org/2024/01/18/defectors") == datetime(2024, 1, 18, tzinfo=UTC)
+    assert url_date("https://news.example.org/2024/01/18/defectors") == (datetime(2024, 1, 18, tzinfo=UTC), "day")
     assert url_date("https://news.example.org/2024-13-40-nothing") is None
     assert url_date("https://news.example.org/world/defectors-2023") is None
 
@@ -227,3 +227,104 @@ def test_cli_extract_fetches_a_url_with_the_project_client(server: LocalServer) 
     assert result.exit_code == 0, result.output
     assert "196 North Korean defectors" in json.loads(result.output)["text"]
     assert "newsfigures" in server.seen("/world/defectors")[0].headers["user-agent"].lower()
+
+
+COUNTER_BARS = [
+    "Read 12,408 times · 37 comments",
+    "Share 1.2k",
+    "Views 3,004",
+    "12 Comments",
+    "Likes 45",
+    "Comments (37)",
+    "Print",
+    "Tweet",
+    "Share 1.2k Views 3,004 12 Comments Likes 45 Print Tweet",
+    "👁 3,004 views | ♥ 45 likes",
+]
+
+
+def test_view_read_comment_share_and_like_counters_are_left_out_of_the_text() -> None:
+    story = "The ministry said 196 North Korean defectors arrived in 2023."
+    text = "\n".join([*COUNTER_BARS, story, "It cited its own count. Read 12,408 times · 37 comments"])
+
+    assert remove_boilerplate(text).split("\n") == [story, "It cited its own count."]
+
+
+def test_counter_rules_keep_sentences_that_merely_mention_views_or_shares() -> None:
+    kept = [
+        "The video was viewed 12,000 times on social media before it was taken down, officials said.",
+        "Share prices fell 3 percent after 196 people arrived.",
+        "196 defectors",
+        "Of the 196, 164 were women and 32 were men.",
+    ]
+
+    assert remove_boilerplate("\n".join(kept)).split("\n") == kept
+
+
+SHORT_POST = """<!doctype html><html lang="en"><head><title>Defections hit 863</title>
+<meta property="article:published_time" content="2024-03-14T07:45:00+00:00"></head><body>
+<nav><a href="/">Home</a> | <a href="/world">World</a></nav><main><article>
+<p>According to CNN, 863 North Koreans defected to South Korea in 2023, a dramatic jump from 318 in 2021.</p>
+</article></main><footer>About us | Contact</footer></body></html>"""
+STUB = """<!doctype html><html lang="en"><head><title>World</title></head><body><main><article>
+<p>North Korea news: defectors, border, summit. Log in to read more of our coverage.</p>
+</article></main></body></html>"""
+
+
+def test_a_short_post_stating_a_topic_figure_is_an_article() -> None:
+    post = extract(SHORT_POST.encode(), URL, fetched_at=FETCHED, topic="defection")
+
+    assert len(post.text) < MIN_TEXT_CHARS
+    assert post.status == "ok" and "863 North Koreans defected" in post.text
+
+
+def test_a_short_page_without_a_topic_figure_stays_no_article() -> None:
+    stub = extract(STUB.encode(), URL, fetched_at=FETCHED, topic="defection")
+    login = extract(data("login.html"), URL, fetched_at=FETCHED, topic="defection")
+    untopical = extract(SHORT_POST.encode(), URL, fetched_at=FETCHED)  # no topic: nothing to state a figure of
+
+    assert [stub.status, login.status, untopical.status] == ["no_article"] * 3
+    assert stub.text == "" and "no article text" in (stub.reason or "")
+
+
+def partial_page(meta: str) -> bytes:
+    body = "".join(
+        f"<p>Paragraph {i} on how North Korean defectors settle in the South, the ministry said.</p>" for i in range(6)
+    )
+    return f"<html><head><title>Settling in</title>{meta}</head><body><article>{body}</article></body></html>".encode()
+
+
+def test_a_partial_publication_date_is_kept_as_partial() -> None:
+    month = extract(partial_page('<meta name="date" content="2015-07">'), URL, fetched_at=FETCHED)
+    year = extract(partial_page('<meta property="article:published_time" content="2015">'), URL, fetched_at=FETCHED)
+    day = extract(partial_page(META_DATE.decode()), URL, fetched_at=FETCHED)
+
+    assert (month.published, month.published_precision) == (datetime(2015, 7, 1, tzinfo=UTC), "month")
+    assert (year.published, year.published_precision) == (datetime(2015, 1, 1, tzinfo=UTC), "year")
+    assert day.published_precision == "day" and day.published == datetime(2024, 1, 18, 0, 30, tzinfo=UTC)
+
+
+def test_a_feed_month_gives_way_to_the_page_day_inside_it() -> None:
+    page = partial_page('<meta property="article:published_time" content="2015-07-14T09:00:00+00:00">')
+
+    refined = extract(
+        page, URL, fetched_at=FETCHED, feed_published=datetime(2015, 7, 1, tzinfo=UTC), feed_precision="month"
+    )
+    kept = extract(
+        partial_page(""),
+        URL,
+        fetched_at=FETCHED,
+        feed_published=datetime(2015, 7, 1, tzinfo=UTC),
+        feed_precision="month",
+    )
+
+    assert (refined.published, refined.published_precision, refined.published_source) == (
+        datetime(2015, 7, 14, 9, 0, tzinfo=UTC),
+        "day",
+        "html-meta",
+    )
+    assert (kept.published, kept.published_precision, kept.published_source) == (
+        datetime(2015, 7, 1, tzinfo=UTC),
+        "month",
+        "feed",
+    )

@@ -234,3 +234,19 @@ def test_the_warehouse_measures_each_poll_as_304_unchanged_or_changed(server: Lo
         ("honours", ["changed", "not_modified"], [200, 304]),
         ("ignores", ["changed", "unchanged"], [200, 200]),
     ]
+
+
+def test_a_feed_date_with_only_a_month_or_a_year_keeps_its_precision() -> None:
+    items = "".join(
+        f"<item><title>t</title><link>https://news.example/{n}</link><pubDate>{stamp}</pubDate></item>"
+        for n, stamp in enumerate(["2015-07", "2015", "Tue, 14 Jul 2015 09:00:00 GMT"])
+    )
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>W</title>{items}</channel></rss>'.encode()
+
+    entries = feeds.parse(body, {"content-type": "application/rss+xml"}, feed())
+
+    assert [(e.published, e.published_precision) for e in entries] == [
+        (datetime(2015, 7, 1, tzinfo=UTC), "month"),
+        (datetime(2015, 1, 1, tzinfo=UTC), "year"),
+        (datetime(2015, 7, 14, 9, 0, tzinfo=UTC), "day"),
+    ]

@@ -167,3 +167,116 @@ def test_the_seed_misreport_is_a_disagreement_finding_not_a_schema_failure(
     assert findings["278"][0]["check"] == "reference_disagrees"
     assert findings["almost three times"] == []  # 800/278 and 196/67 both hold
     assert parts == 3  # "26 men and 216 women" against the total of 236
+
+
+def serve_articles(server: LocalServer, pages: dict[str, str], date: str = "Thu, 18 Jan 2024 09:00:00 GMT") -> Feed:
+    """Serve each page at its path and a feed listing them all, dated ``date``; return the feed."""
+    for path, html in pages.items():
+        server.route(path, body=html.encode(), headers={"content-type": "text/html; charset=utf-8"})
+    feed = rss(server, [(path, date) for path in pages])
+    server.route("/rss.xml", body=feed, headers={"content-type": "application/rss+xml"})
+    return Feed("wire", server.url("/rss.xml"), "defection")
+
+
+def test_a_headline_repeating_the_lead_is_one_claim_and_a_headline_only_claim_counts(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    repeat = ARTICLE.format(
+        title="N. Korean defector arrivals nearly triple to 196 in 2023",
+        sentence="A total of 196 North Korean defectors arrived in South Korea last year, up from 67 in 2022.",
+    )
+    only = ARTICLE.format(
+        title="Defections hit 863 in 2023, blog says",
+        sentence="North Korean defectors keep coming, and the ministry will publish its count later.",
+    )
+    feed = serve_articles(server, {"/repeat.html": repeat, "/only.html": only})
+    settings = lake_settings(tmp_path, (feed,))
+
+    flow.run(settings, trigger="test")
+
+    with warehouse.connect(settings, read_only=True) as con:
+        stored = con.execute(
+            """SELECT figure_no, value, section, repeats_figure_no FROM figures
+               WHERE article_url LIKE '%repeat.html' ORDER BY figure_no"""
+        ).fetchall()
+        marts = con.execute(
+            """SELECT url, year, reported_value, section, agreement FROM reported_vs_official
+               ORDER BY url, year, reported_value"""
+        ).fetchall()
+        outlet = con.execute("SELECT articles, figures_reported, disagrees FROM outlet_accuracy").fetchall()
+        yielded = con.execute("SELECT figures FROM ingestion_health WHERE feed = 'wire'").fetchone()[0]
+    headline, lead = stored[0], next(row for row in stored[1:] if row[1] == 196)
+    assert headline[1:] == (196, "headline", lead[0]) and lead[2:] == ("body", None)
+    assert {row[2] for row in stored[1:]} == {"body"}
+    assert [m[1:] for m in marts if m[0].endswith("repeat.html")] == [
+        (2022, 67, "body", "agrees"),
+        (2023, 196, "body", "agrees"),
+    ]
+    assert [m[1:] for m in marts if m[0].endswith("only.html")] == [(2023, 863, "headline", "disagrees")]
+    assert outlet == [(2, 3, 1)]
+    assert yielded == (len(stored) - 1) + 1  # the repeat's figures less its headline, and the headline-only claim
+
+
+def test_share_bar_counters_never_become_figures(server: LocalServer, tmp_path: Path) -> None:
+    page = ARTICLE.format(
+        title="Arrivals", sentence="A total of 196 North Korean defectors arrived in South Korea last year."
+    ).replace(
+        "</article>",
+        "<p>Read 12,408 times · 37 comments</p>"
+        "<p>Share 1.2k Views 3,004 12 Comments Likes 45 Print Tweet</p></article>",
+    )
+    settings = lake_settings(tmp_path, (serve_articles(server, {"/a.html": page}),))
+
+    flow.run(settings, trigger="test")
+
+    with warehouse.connect(settings, read_only=True) as con:
+        text = con.execute("SELECT text FROM articles").fetchone()[0]
+        values = {v for (v,) in con.execute("SELECT coalesce(value, low) FROM figures").fetchall()}
+        disagreeing = con.execute("SELECT count(*) FROM reported_vs_official WHERE agreement = 'disagrees'").fetchone()
+    assert "196 North Korean defectors" in text
+    for counter in ("12,408", "37 comments", "1.2k", "3,004", "Likes 45", "Tweet"):
+        assert counter not in text
+    assert values == {196.0} and disagreeing == (0,)
+
+
+SHORT_POST = """<!doctype html><html lang="en"><head><title>Defections soar</title></head><body>
+<nav><a href="/">Home</a></nav><main><article>
+<p>According to CNN, 863 North Koreans defected to South Korea in 2023, a dramatic jump from 318 in 2021 and 343 in
+2020.</p></article></main><footer>About us</footer></body></html>"""
+
+
+def test_a_short_post_misreporting_the_figures_is_read_and_disagrees(server: LocalServer, tmp_path: Path) -> None:
+    stub = "<html><head><title>World</title></head><body><article><p>Log in to read more.</p></article></body></html>"
+    feed = serve_articles(server, {"/short.html": SHORT_POST, "/stub.html": stub}, "Thu, 14 Mar 2024 09:00:00 GMT")
+    settings = lake_settings(tmp_path, (feed,))
+
+    flow.run(settings, trigger="test")
+
+    with warehouse.connect(settings, read_only=True) as con:
+        statuses = dict(con.execute("SELECT regexp_extract(url, '/(\\w+)\\.html', 1), status FROM articles").fetchall())
+        marts = con.execute(
+            "SELECT year, reported_value, official_value, agreement FROM reported_vs_official ORDER BY year"
+        ).fetchall()
+    assert statuses == {"short": "ok", "stub": "no_article"}
+    assert marts == [(2020, 343, 229, "disagrees"), (2021, 318, 63, "disagrees"), (2023, 863, 196, "disagrees")]
+
+
+def test_a_month_only_date_is_kept_and_the_year_check_still_holds(server: LocalServer, tmp_path: Path) -> None:
+    page = ARTICLE.format(
+        title="Arrivals",
+        sentence="A total of 1,397 North Korean defectors arrived last year, and 2,000 are expected in 2016.",
+    ).replace("<title>", '<meta name="date" content="2015-07"><title>')
+    feed = serve_articles(server, {"/a.html": page}, "2015-07")
+    settings = lake_settings(tmp_path, (feed,))
+
+    flow.run(settings, trigger="test")
+
+    with warehouse.connect(settings, read_only=True) as con:
+        entry = con.execute("SELECT published_at, published_precision FROM entries").fetchone()
+        article = con.execute("SELECT published_at, published_precision, published_source FROM articles").fetchone()
+        loaded = con.execute("SELECT value, year FROM figures").fetchall()
+        held = con.execute("SELECT check_name, bad_value FROM quarantine").fetchall()
+    assert entry[1] == "month" and article[1:] == ("month", "feed")
+    assert article[0].year == 2015 and article[0].month == 7 and article[0].day == 1
+    assert loaded == [(1397.0, 2014)]  # "last year" from a July 2015 story
+    assert held == [("year_not_after_publication", "2016")]

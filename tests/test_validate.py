@@ -15,7 +15,8 @@ def figure(**changes: object) -> dict[str, object]:
         "article_url": "https://news.example/a", "figure_no": 1, "kind": "count", "value": 800.0, "low": None,
         "high": None, "hedge": "approximate", "metric": "arrivals", "sense": None, "subgroup": None, "year": 2023,
         "period": None, "span_start": 25, "span_end": 28, "span_text": "800", "sentence": TEXT, "topic": "defection",
-        "extractor_version": "test", "loaded_at": AT, "run_id": "run-1", "article_text": TEXT,
+        "extractor_version": "test", "loaded_at": AT, "section": "body", "repeats_figure_no": None, "run_id": "run-1",
+        "article_text": TEXT,
         "article_published_at": pd.Timestamp("2024-02-05", tz="UTC"),
     }  # fmt: skip
     row.update(changes)
@@ -79,6 +80,7 @@ def test_an_entry_with_a_relative_url_is_quarantined_and_the_rest_load() -> None
             "guid": url,
             "title": "t",
             "published_at": None,
+            "published_precision": None,
             "summary": "",
             "first_seen_at": AT,
             "run_id": "run-1",

@@ -29,6 +29,28 @@ _SOCIAL = re.compile(
     r"flipboard|messenger|telegram|on|this|article|link)[\s,|/·•]*)+",
     re.IGNORECASE,
 )
+# a share bar's counters: "Read 12,408 times", "37 comments", "Share 1.2k", "Views 3,004", "Likes: 45", with share
+# buttons between them ("Print", "Tweet"); the whole line must be made of them
+_COUNT = r"\d{1,3}(?:[,.\s]\d{3})+|\d+(?:[.,]\d+)?\s?[kmb]?\+?"
+_COUNTED = (
+    r"views?|viewed|reads?|readers|comments?|shares?|shared|likes?|liked|tweets?|retweets?|pins?|reactions?|"
+    r"repl(?:y|ies)|responses?|claps?|votes?|hits|visits|saves?|bookmarks?|times"
+)
+_BUTTON = (
+    r"share|tweet|pin|email|e-mail|print|copy link|facebook|twitter|x|whatsapp|linkedin|pinterest|reddit|"
+    r"flipboard|messenger|telegram|comment|like|save|bookmark|reply"
+)
+_COUNTER = (
+    rf"(?:(?:read|viewed|seen|shared|liked)\s+(?:{_COUNT})\s+times|(?:{_COUNT})\s*(?:{_COUNTED})|"
+    rf"(?:{_COUNTED})\s*[:=(]?\s*(?:{_COUNT})\)?)"
+)
+_SEPARATORS = r"[^\w]*"  # spaces, dots, bars, bullets and icons between the items
+_BAR = rf"(?:{_SEPARATORS}(?:{_COUNTER}|{_BUTTON})\b)+{_SEPARATORS}"
+_COUNTER_BAR = re.compile(_BAR, re.I)
+_HAS_COUNTER = re.compile(_COUNTER, re.I)
+# the same bar run into the end of a paragraph by the extractor: "...said Tuesday. Read 12,408 times · 37 comments"
+_TRAILING_BAR = re.compile(rf"(?<=[.!?\"”’)])\s+(?={_SEPARATORS}(?:{_COUNTER})){_BAR}$", re.I)
+_BAR_CHARS = 200  # longer lines are article text, whatever words they use
 _CREDIT = re.compile(
     r"\b(photo|photograph|image|picture|illustration|video|graphic)s?\s*(:|by\b|credit|courtesy)|"
     r"\bcredit\s*:|©|\(c\)\s|\bgetty images\b|\bshutterstock\b|\bistock\b|"
@@ -52,7 +74,7 @@ _STAMP_ANCHOR = re.compile(
 
 def remove_boilerplate(text: str, author: str | None = None) -> str:
     """``text`` without the lines that are furniture of the page rather than the article."""
-    kept = [line for line in text.split("\n") if not is_furniture(line, author)]
+    kept = [_without_trailing_bar(line) for line in text.split("\n") if not is_furniture(line, author)]
     return "\n".join(kept).strip()
 
 
@@ -61,6 +83,8 @@ def is_furniture(line: str, author: str | None = None) -> bool:
     stripped = line.strip().strip("-–—•·|*>:. ")
     if not stripped:
         return False
+    if is_counter_bar(stripped):
+        return True
     words = stripped.split()
     if len(words) <= _SHORT_WORDS and (
         _FURNITURE.fullmatch(stripped)
@@ -72,6 +96,20 @@ def is_furniture(line: str, author: str | None = None) -> bool:
     ):
         return True
     return len(words) <= _CAPTION_WORDS and _CREDIT.search(stripped) is not None
+
+
+def is_counter_bar(line: str) -> bool:
+    """Whether a line is only view, read, comment, share or like counters and share buttons ("Read 12,408 times")."""
+    return (
+        len(line) <= _BAR_CHARS and _COUNTER_BAR.fullmatch(line) is not None and _HAS_COUNTER.search(line) is not None
+    )
+
+
+def _without_trailing_bar(line: str) -> str:
+    """A paragraph without a counter bar run into its end after the last sentence."""
+    tail = line[-_BAR_CHARS:]
+    found = _TRAILING_BAR.search(tail)
+    return line[: len(line) - len(tail) + found.start()] if found else line
 
 
 def _is_stamp(words: list[str]) -> bool:

@@ -42,8 +42,10 @@ downstream AS (
     GROUP BY e.feed
 ),
 yielded AS (
+    -- claims: a headline figure repeating the body's claim is not counted again
     SELECT e.feed, count(*) AS figures
     FROM figures AS f JOIN entries AS e ON e.url = f.article_url
+    WHERE f.repeats_figure_no IS NULL
     GROUP BY e.feed
 ),
 held AS (

@@ -1,5 +1,7 @@
 -- What the news reported beside the official figure: one row per whole-year count or ratio about arrivals or the
 -- cumulative total. Percent figures are left out for now. Tolerances follow the hedge: exact 2%, approximate 10%.
+-- An article's claim counts once: a headline figure repeating a body figure's claim (repeats_figure_no) is left out;
+-- a claim only the headline states stays, with section 'headline'.
 CREATE OR REPLACE VIEW reported_vs_official AS
 WITH official AS (
     -- the latest final value per series point; preliminary releases stay in reference_series for history
@@ -18,6 +20,7 @@ reported AS (
     LEFT JOIN articles AS a ON a.url = f.article_url
     LEFT JOIN entries AS e ON e.url = f.article_url
     WHERE f.metric IN ('arrivals', 'cumulative') AND f.period IS NULL AND f.kind IN ('count', 'ratio')
+        AND f.repeats_figure_no IS NULL
 ),
 compared AS (
     SELECT
@@ -78,6 +81,7 @@ SELECT
     topic,
     figure_no,
     findings,
-    story_id
+    story_id,
+    section
 FROM compared
 ORDER BY metric, year, subgroup, published_at;
