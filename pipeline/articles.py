@@ -41,7 +41,11 @@ class PageInput:
 
 
 def decode_html(body: bytes, headers: Mapping[str, str] | None = None) -> str:
-    """The page as text: BOM, then HTTP charset, then ``<meta charset>``, else UTF-8 with replacement."""
+    """The page as text: BOM, then HTTP charset, then ``<meta charset>``, else UTF-8 with replacement.
+
+    A declared charset that is unknown or cannot decode a web page (``idna``, ``undefined``...) is ignored, as
+    browsers ignore it.
+    """
     if body.startswith(codecs.BOM_UTF8):
         return body.decode("utf-8-sig", errors="replace")
     content_type = next((v for k, v in (headers or {}).items() if k.lower() == "content-type"), "")
@@ -51,8 +55,8 @@ def decode_html(body: bytes, headers: Mapping[str, str] | None = None) -> str:
         if candidate:
             try:
                 return body.decode(codecs.lookup(candidate).name, errors="replace")
-            except LookupError:
-                log.debug("unknown charset %r", candidate)
+            except (LookupError, UnicodeError):
+                log.debug("unusable charset %r", candidate)
     return body.decode("utf-8", errors="replace")
 
 
@@ -69,9 +73,33 @@ def extract(
     """Extract the article in ``body``; a page without one gives ``status="no_article"`` and a reason.
 
     ``feed_precision`` says how much of ``feed_published`` the feed gave (default: the day). A text shorter than
-    ``MIN_TEXT_CHARS`` is an article only when it states a figure of ``topic``.
+    ``MIN_TEXT_CHARS`` is an article only when it states a figure of ``topic``. Any error extracting one page is that
+    page's ``no_article`` reason, so the rest of a batch goes on.
     """
     sha256 = hashlib.sha256(body).hexdigest()
+    try:
+        return _extract(body, url, sha256, headers, feed_published, fetched_at, feed_precision, topic)
+    except Exception as exc:  # a page that breaks the parser must not fail the stage and stay in the backlog
+        log.warning("%s: extraction failed", url, exc_info=True)
+        return failed(url, sha256, f"{type(exc).__name__}: {exc}")
+
+
+def failed(url: str, body_sha256: str, why: str) -> Article:
+    """The record of a page whose extraction failed: ``no_article``, with the error as its reason."""
+    return Article(url, body_sha256, "no_article", "", reason=f"extraction failed: {why}"[:1000])
+
+
+def _extract(
+    body: bytes,
+    url: str,
+    sha256: str,
+    headers: Mapping[str, str] | None,
+    feed_published: datetime | None,
+    fetched_at: datetime | None,
+    feed_precision: Precision | None,
+    topic: str | None,
+) -> Article:
+    """``extract``, raising whatever the parsers raise."""
     html = decode_html(body, headers) if body.strip() else ""
     tree = load_html(html) if html else None
     if tree is None:

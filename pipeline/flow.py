@@ -214,7 +214,12 @@ def _extract(settings: Settings, con: Any, run_id: str, pages: Sequence[tuple[An
         if not archive.path_for(settings.archive_dir, sha).exists():  # pruned by the archive's retention
             log.warning("page %s is no longer archived (%s): refetch it to extract it again", url, sha)
             continue
-        response = archive.read(settings.archive_dir, sha)
+        try:
+            response = archive.read(settings.archive_dir, sha)
+        except Exception as exc:  # one unreadable archive file is that page's failure, not the stage's
+            log.warning("page %s: archived body %s unreadable: %s", url, sha, exc)
+            found.append(articles.failed(url, sha, f"archived body unreadable: {type(exc).__name__}: {exc}"))
+            continue
         found.append(
             articles.extract(
                 response.body,

@@ -3,7 +3,9 @@
 Every request, redirects included, goes through a guard transport that resolves the host itself, refuses
 loopback, private, link-local and other non-public addresses (unless ``allow_private_addresses``), and connects to
 the address it checked, so a name that resolves differently a moment later (DNS rebinding) cannot slip past.
-The size cap counts decoded bytes, so a small gzip bomb is refused as soon as it inflates past the cap.
+The size cap counts decoded bytes at every content-coding layer (``gzip, gzip`` too), so a small bomb is refused
+as soon as any layer inflates past the cap. The deadline covers the whole exchange: connecting, headers (however
+many ``102 Processing`` come first), redirects and body.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pipeline.settings import Settings
 log = logging.getLogger(__name__)
 
 SCHEMES = ("http", "https")
+DEADLINE = "newsfigures_deadline"  # request extension: when the exchange must be over (time.monotonic())
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
@@ -58,15 +61,23 @@ def refusal(address: str) -> str | None:
 
 
 class _Deadline(httpx.AsyncByteStream):
-    """A response body that fails once the whole response has taken longer than its deadline."""
+    """A response body that fails once the whole exchange has taken longer than its deadline."""
 
     def __init__(self, inner: httpx.AsyncByteStream, request: httpx.Request, deadline: float) -> None:
         self._inner, self._request, self._deadline = inner, request, deadline
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._inner:
-            if time.monotonic() > self._deadline:
-                raise httpx.ReadTimeout("response deadline passed while bytes trickled in", request=self._request)
+        chunks = aiter(self._inner)
+        while True:
+            try:
+                async with asyncio.timeout(self._deadline - time.monotonic()):
+                    chunk = await anext(chunks)
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                raise httpx.ReadTimeout(
+                    "response deadline passed while bytes trickled in", request=self._request
+                ) from None
             yield chunk
 
     async def aclose(self) -> None:
@@ -83,6 +94,23 @@ class GuardedTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Refuse, or forward to the checked address with the original Host header and TLS server name."""
+        # one deadline for the request and every redirect it follows: httpx hands them the same extensions dict
+        deadline = request.extensions.setdefault(DEADLINE, time.monotonic() + self._deadline)
+        try:
+            async with asyncio.timeout(deadline - time.monotonic()):
+                response = await self._inner.handle_async_request(await self._pinned(request))
+        except TimeoutError:
+            raise httpx.ReadTimeout("response deadline passed before the headers were read", request=request) from None
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=_Deadline(response.stream, request, deadline),
+            extensions=response.extensions,
+        )
+
+    async def _pinned(self, request: httpx.Request) -> httpx.Request:
+        """The request sent to the address its host resolves to, once that address is checked."""
         url = request.url
         if url.scheme not in SCHEMES:
             raise FetchError(str(url), f"scheme {url.scheme!r} is not allowed")
@@ -99,21 +127,12 @@ class GuardedTransport(httpx.AsyncBaseTransport):
                 why = refusal(address)
                 if why is not None:
                     raise FetchError(str(url), f"refused: {host} resolves to {why}")
-        pinned = httpx.Request(
+        return httpx.Request(
             request.method,
             url.copy_with(host=addresses[0]),
             headers=request.headers,  # keeps Host: the name, not the address
             stream=request.stream,
             extensions={**request.extensions, "sni_hostname": host},
-        )
-        started = time.monotonic()
-        response = await self._inner.handle_async_request(pinned)
-        assert isinstance(response.stream, httpx.AsyncByteStream)
-        return httpx.Response(
-            response.status_code,
-            headers=response.headers,
-            stream=_Deadline(response.stream, request, started + self._deadline),
-            extensions=response.extensions,
         )
 
     async def aclose(self) -> None:
@@ -193,37 +212,58 @@ async def get(
 
 
 async def _read_capped(response: httpx.Response, url: str, max_bytes: int) -> bytes:
+    status = response.status_code
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
-        raise FetchError(url, f"body of {declared} bytes exceeds the {max_bytes} byte limit", response.status_code)
-    gzipped = response.headers.get("content-encoding", "").strip().lower() in ("gzip", "x-gzip")
+        raise FetchError(url, f"body of {declared} bytes exceeds the {max_bytes} byte limit", status)
+    codings = [c.strip().lower() for c in response.headers.get_list("content-encoding", split_commas=True)]
+    codings = [c for c in codings if c not in ("", "identity")]
+    unknown = [c for c in codings if c not in _WBITS]
+    if unknown or len(codings) > MAX_CODINGS:
+        why = f"content coding {unknown[0]!r} is not supported" if unknown else f"{len(codings)} content codings"
+        raise FetchError(url, f"{why} (Content-Encoding: {', '.join(codings)})", status)
+    pieces = response.aiter_raw()
+    for coding in reversed(codings):  # the coding listed last was applied last
+        pieces = _inflate(pieces, coding, max_bytes, url, status)
     chunks: list[bytes] = []
     size = 0
-    pieces = _gunzip(response.aiter_raw(), max_bytes + 1) if gzipped else response.aiter_bytes()
     try:
         async for chunk in pieces:
             size += len(chunk)
             if size > max_bytes:
-                raise FetchError(url, f"body exceeds the {max_bytes} byte limit", response.status_code)
+                raise FetchError(url, f"body exceeds the {max_bytes} byte limit", status)
             chunks.append(chunk)
     except zlib.error as exc:
-        raise FetchError(url, f"corrupt gzip body: {exc}", response.status_code) from exc
+        raise FetchError(url, f"corrupt {', '.join(codings)} body: {exc}", status) from exc
     return b"".join(chunks)
 
 
-async def _gunzip(raw: AsyncIterator[bytes], step: int) -> AsyncIterator[bytes]:
-    """Inflate at most ``step`` bytes at a time, so a gzip bomb never inflates in one go past the cap."""
-    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    received = False
+MAX_CODINGS = 3  # content codings stacked on one body; more is no honest server's configuration
+STEP = 1 << 20  # bytes inflated at a time
+_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+
+
+async def _inflate(raw: AsyncIterator[bytes], coding: str, limit: int, url: str, status: int) -> AsyncIterator[bytes]:
+    """Undo one content coding ``STEP`` bytes at a time, refusing more than ``limit``: no layer inflates a bomb."""
+    inflate = zlib.decompressobj(_WBITS[coding])
+    made, received = 0, False
     async for data in raw:
+        if coding == "deflate" and not received and data and not _zlib_header(data):
+            inflate = zlib.decompressobj(-zlib.MAX_WBITS)  # "deflate" sent raw, without its zlib wrapper
         received = received or bool(data)
-        while data:
-            out = inflate.decompress(data, step)
+        while True:
+            out = inflate.decompress(data, STEP)
             data = inflate.unconsumed_tail
+            made += len(out)
+            if made > limit:
+                raise FetchError(url, f"body exceeds the {limit} byte limit (decoding {coding})", status)
             if out:
                 yield out
-    tail = inflate.flush()
-    if tail:
-        yield tail
+            if not data and (len(out) < STEP or inflate.eof):  # a full step may have left output pending
+                break
     if received and not inflate.eof:
-        raise zlib.error("the gzip stream ends before its end marker")
+        raise zlib.error(f"the {coding} stream ends before its end marker")
+
+
+def _zlib_header(data: bytes) -> bool:
+    return len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0

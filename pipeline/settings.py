@@ -49,7 +49,7 @@ class Settings:
     alert_webhook_url: str = ""  # receives the alert as JSON (or Airflow connection newsfigures_webhook)
     alert_repeat_hours: float = 24.0  # the same failure in consecutive runs is sent again only after this long
     allow_private_addresses: bool = False  # fetch from loopback, private and link-local addresses (tests, the demo)
-    fetch_deadline: float = 120.0  # seconds for one response, however steadily its bytes trickle in
+    fetch_deadline: float = 120.0  # seconds for one request in all, headers and redirects included
     host_delay: float = 5.0  # minimum seconds between two page requests to one host
     host_concurrency: int = 2  # page requests in flight at once per host
     robots_ttl: float = 86400.0  # seconds a host's robots.txt is trusted before it is fetched again

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import itertools
 import logging
 import random
 import sqlite3
@@ -56,6 +57,11 @@ _SCHEMA_MIGRATIONS = """CREATE TABLE IF NOT EXISTS schema_migrations (
     applied_at TIMESTAMPTZ NOT NULL
 )"""
 _CONFLICT_MARKERS = ("database is locked", "conflict", "failed to commit")
+# A busy machine must not lose writes: SQLite waits this long for the catalog's lock, and a commit that lost a race
+# is replayed, backing off, for up to COMMIT_PATIENCE seconds (not a fixed number of tries: load stretches each one).
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+COMMIT_PATIENCE = 600.0
+MAX_COMMIT_BACKOFF = 5.0
 # The writes of each open transaction, by connection, so a commit that lost a race can be replayed.
 _journals: dict[int, list[Callable[[], object]]] = {}
 
@@ -71,6 +77,8 @@ def connect(settings: Settings, *, read_only: bool = False) -> duckdb.DuckDBPyCo
     files = [_extension_file(name) for name in extensions]
     _prepare_paths(settings, backend, read_only=read_only)
     options = [f"DATA_PATH {_literal(settings.data_path)}"] + (["READ_ONLY"] if read_only else [])
+    if backend == "sqlite":
+        options.append(f"META_BUSY_TIMEOUT {SQLITE_BUSY_TIMEOUT_MS}")
     con = duckdb.connect()
     try:
         for file in files:
@@ -129,9 +137,9 @@ def _literal(text: str) -> str:
 
 @contextmanager
 def transaction(
-    con: duckdb.DuckDBPyConnection, *, attempts: int = 5, backoff: float = 0.2
+    con: duckdb.DuckDBPyConnection, *, patience: float = COMMIT_PATIENCE, backoff: float = 0.2
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Run the block in one transaction; if the commit loses a race, replay its writes, backing off.
+    """Run the block in one transaction; if the commit loses a race, replay its writes, backing off, for ``patience`` s.
 
     Only writes made through ``merge``, ``append``, ``execute`` and ``migrate`` are replayed: run no other SQL
     writes inside the block. A transaction opened inside another joins it. An exception in the block rolls
@@ -149,14 +157,17 @@ def transaction(
         except BaseException:
             _rollback(con)
             raise
-        _commit(con, journal, attempts, backoff)
+        _commit(con, journal, patience, backoff)
     finally:
         del _journals[id(con)]
 
 
-def _commit(con: duckdb.DuckDBPyConnection, journal: list[Callable[[], object]], attempts: int, backoff: float) -> None:
-    """COMMIT; on a conflict wait, then replay the journal in a fresh transaction and try again."""
-    for attempt in range(1, attempts + 1):
+def _commit(
+    con: duckdb.DuckDBPyConnection, journal: list[Callable[[], object]], patience: float, backoff: float
+) -> None:
+    """COMMIT; on a conflict wait, then replay the journal in a fresh transaction and try again, for ``patience`` s."""
+    give_up = time.monotonic() + patience
+    for attempt in itertools.count(1):
         try:
             if attempt > 1:
                 con.execute("BEGIN")
@@ -167,9 +178,10 @@ def _commit(con: duckdb.DuckDBPyConnection, journal: list[Callable[[], object]],
         except (duckdb.Error, WarehouseError) as exc:
             _rollback(con)
             conflict = any(marker in str(exc).lower() for marker in _CONFLICT_MARKERS)
-            if not conflict or attempt == attempts:
+            if not conflict or time.monotonic() > give_up:
                 raise WarehouseError(f"commit failed after {attempt} attempt(s): {exc}") from exc
-            delay = backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)  # jitter keeps racing writers apart
+            # jitter keeps racing writers apart
+            delay = min(backoff * 2 ** min(attempt - 1, 16), MAX_COMMIT_BACKOFF) * random.uniform(0.5, 1.5)
             log.warning(
                 "commit conflict, replaying %d writes in %.2fs (attempt %d): %s",
                 len(journal),

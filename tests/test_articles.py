@@ -6,6 +6,7 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
+import pytest
 from click.testing import CliRunner
 from conftest import LocalServer, data
 
@@ -138,6 +139,14 @@ def test_charset_from_http_header_beats_the_fallback() -> None:
 
     assert "통일부" in decode_html(body, {"Content-Type": "text/html; charset=EUC-KR"})
     assert "\ufffd" in decode_html(body, {})  # without the header: UTF-8 with replacement, never an exception
+
+
+@pytest.mark.parametrize("charset", ["idna", "undefined", "punycode", "base64", "no-such-charset"])
+def test_a_charset_no_page_can_be_in_is_ignored(charset: str) -> None:
+    body = "<html><body><p>café \xff</p></body></html>".encode()
+
+    assert decode_html(body, {"Content-Type": f"text/html; charset={charset}"}) == body.decode()
+    assert "café" in decode_html(body.replace(b"<body>", f'<meta charset="{charset}"><body>'.encode()))
 
 
 FURNITURE = b"""

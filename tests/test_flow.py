@@ -2,10 +2,12 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 from conftest import LOADED_TABLES, DemoLake, LocalServer, lake_settings
 
-from pipeline import flow, warehouse
+from pipeline import articles, flow, warehouse
 from pipeline.demo.server import SITE
 from pipeline.records import Feed
 
@@ -280,3 +282,47 @@ def test_a_month_only_date_is_kept_and_the_year_check_still_holds(server: LocalS
     assert article[0].year == 2015 and article[0].month == 7 and article[0].day == 1
     assert loaded == [(1397.0, 2014)]  # "last year" from a July 2015 story
     assert held == [("year_not_after_publication", "2016")]
+
+
+def test_a_page_that_breaks_extraction_is_recorded_and_leaves_the_backlog(
+    server: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sentence = "A total of 196 North Korean defectors arrived last year."
+    good = ARTICLE.format(title="Arrivals", sentence=sentence)
+    pages = {
+        "/good.html": ({"content-type": "text/html; charset=utf-8"}, good),
+        "/idna.html": ({"content-type": "text/html"}, good.replace("<head>", '<head><meta charset="idna">')),
+        "/undefined.html": ({"content-type": "text/html; charset=undefined"}, good),
+        "/crash.html": ({"content-type": "text/html; charset=utf-8"}, good.replace("Arrivals", "Crash")),
+    }
+    for path, (headers, html) in pages.items():
+        server.route(path, body=html.encode(), headers=headers)
+    when = "Thu, 18 Jan 2024 09:00:00 GMT"
+    server.route("/rss.xml", body=rss(server, [(p, when) for p in pages]), headers={"content-type": "text/xml"})
+    settings = lake_settings(tmp_path, (Feed("wire", server.url("/rss.xml"), "defection"),))
+    body_of = articles.article_body
+
+    def article_body(tree: Any, url: str, **kwargs: Any) -> Any:
+        if url.endswith("/crash.html"):
+            raise RecursionError("maximum recursion depth exceeded")  # as a deeply nested page does
+        return body_of(tree, url, **kwargs)
+
+    monkeypatch.setattr(articles, "article_body", article_body)
+
+    run_id, stages = flow.run(settings, trigger="test")
+
+    assert stages["extract_articles"] == {"articles": 3, "no_article": 1, "quarantined": 0}
+    with warehouse.connect(settings, read_only=True) as con:
+        found = dict(con.execute("SELECT url, status || ': ' || coalesce(reason, '') FROM articles").fetchall())
+        figures = con.execute("SELECT article_url, value FROM figures").fetchall()
+        status = con.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    assert status == ("success",)
+    assert (
+        found[server.url("/crash.html")]
+        == "no_article: extraction failed: RecursionError: maximum recursion depth exceeded"
+    )
+    assert {u: found[server.url(u)] for u in ("/good.html", "/idna.html", "/undefined.html")} == dict.fromkeys(
+        ("/good.html", "/idna.html", "/undefined.html"), "ok: "
+    )  # a charset no web page can be in is ignored, as browsers ignore it
+    assert sorted(figures) == sorted((server.url(u), 196.0) for u in ("/good.html", "/idna.html", "/undefined.html"))
+    assert flow.extract_articles(settings, "again") == {"articles": 0, "no_article": 0, "quarantined": 0}

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
+import socket
 import threading
 import time
+import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,10 +20,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import LocalServer, Reply, data
+from conftest import LocalServer, Reply, data, lake_settings
 
-from pipeline import feeds, http, pages
+from pipeline import feeds, flow, http, pages, warehouse
 from pipeline.errors import FetchError
+from pipeline.politeness import Politeness
 from pipeline.records import Feed, Page, Response
 from pipeline.settings import Settings
 
@@ -245,6 +249,145 @@ def test_a_server_trickling_bytes_is_cut_off_at_the_deadline(streaming: Streamin
     assert time.monotonic() - started < 4.0  # each byte came well within the read timeout; the deadline cut it
 
 
+def compressed(body: bytes, codings: list[str]) -> bytes:
+    """``body`` with each content coding applied in turn, as a server listing them in this order sends it."""
+    for coding in codings:
+        body = gzip.compress(body, 9) if coding == "gzip" else zlib.compress(body, 9)
+    return body
+
+
+def serve_once(streaming: StreamingServer, path: str, headers: list[tuple[str, str]], body: bytes) -> str:
+    """Serve ``body`` with ``headers`` as given, repeated names included."""
+
+    def write(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        for name, value in [*headers, ("Content-Length", str(len(body)))]:
+            h.send_header(name, value)
+        h.end_headers()
+        h.wfile.write(body)
+
+    streaming.routes[path] = write
+    return streaming.url(path)
+
+
+STACKED = {
+    "gzip, gzip": [("Content-Encoding", "gzip, gzip")],
+    "two headers": [("Content-Encoding", "gzip"), ("Content-Encoding", "gzip")],
+    "deflate, deflate": [("Content-Encoding", "deflate, deflate")],
+    "gzip, deflate": [("Content-Encoding", "gzip, deflate")],
+}
+
+
+@pytest.mark.parametrize("headers", list(STACKED.values()), ids=list(STACKED))
+def test_stacked_encodings_are_capped_at_every_layer(
+    streaming: StreamingServer, tmp_path: Path, headers: list[tuple[str, str]]
+) -> None:
+    codings = [c.strip() for _, value in headers for c in value.split(",")]
+    bomb = compressed(bytes(200 * MB), codings)
+    assert len(bomb) < 20_000  # a few kilobytes on the wire, 200 MB once every layer is undone
+    url = serve_once(streaming, "/bomb.html", [("Content-Type", "text/html"), *headers], bomb)
+    settings = Settings(allow_private_addresses=True, max_body_bytes=MB)
+
+    tracemalloc.start()
+    try:
+        page, response = fetch(url, tmp_path, settings)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert response is None and page.error is not None and f"{MB} byte limit" in page.error
+    assert peak < 20 * MB, f"the fetch held {peak / MB:.0f} MB: a layer inflated past the cap"
+
+
+class SlowHeaders:
+    """A raw socket server on 127.0.0.1: robots.txt answers 404, every other request gets headers that never end.
+
+    ``trickle`` sends a status line a byte at a time; ``processing`` sends ``102 Processing`` interim responses.
+    Each byte or interim response comes well within any read timeout; after ``CEILING`` seconds it gives up.
+    """
+
+    CEILING = 600.0
+
+    def __init__(self, mode: str) -> None:
+        self.mode, self.requests = mode, 0
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._stop = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self._sock.getsockname()[1]}{path}"
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while not self._stop.is_set():
+                conn, _ = self._sock.accept()
+                threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):
+            request = conn.recv(65536)
+            if request.startswith(b"GET /robots.txt "):
+                conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                return
+            self.requests += 1
+            piece = b"HTTP/1.1 102 Processing\r\n\r\n" if self.mode == "processing" else b" "
+            if self.mode == "trickle":
+                conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow:")
+            until = time.monotonic() + self.CEILING
+            while time.monotonic() < until and not self._stop.is_set():
+                conn.sendall(piece)
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._sock.close()
+
+
+@pytest.fixture(params=["trickle", "processing"])
+def slow_headers(request: pytest.FixtureRequest) -> Iterator[SlowHeaders]:
+    srv = SlowHeaders(request.param)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+SHORT_DEADLINE = Settings(allow_private_addresses=True, host_delay=0.0, read_timeout=30.0, fetch_deadline=1.0)
+
+
+def test_a_page_whose_headers_never_end_is_cut_off_at_the_deadline(slow_headers: SlowHeaders, tmp_path: Path) -> None:
+    page, response = fetch(slow_headers.url("/slow.html"), tmp_path, SHORT_DEADLINE)
+
+    assert response is None and page.error is not None
+    assert "timed out" in page.error and "deadline passed before the headers" in page.error
+
+
+def test_a_feed_whose_headers_never_end_is_cut_off_at_the_deadline(slow_headers: SlowHeaders) -> None:
+    outcome, error, _ = poll(slow_headers.url("/feed.xml"), SHORT_DEADLINE)
+
+    assert outcome == "error" and error is not None and "deadline passed before the headers" in error
+
+
+def test_a_robots_txt_whose_headers_never_end_is_cut_off_at_the_deadline(server: LocalServer, tmp_path: Path) -> None:
+    slow = SlowHeaders("trickle")
+    try:
+        server.route("/robots.txt", lambda _seen: Reply(302, {"Location": slow.url("/slow-robots.txt")}))
+        url = server.route("/story.html", body=data("article.html"), headers=HTML)
+
+        async def run() -> Page:
+            async with http.client(SHORT_DEADLINE) as client:
+                polite = Politeness(SHORT_DEADLINE)
+                page, _ = await pages.fetch(client, url, archive_root=tmp_path, max_bytes=MB, polite=polite)
+                return page
+
+        page = asyncio.run(run())
+    finally:
+        slow.stop()
+
+    assert page.error is not None and "robots.txt unreachable" in page.error and "deadline" in page.error
+    assert server.seen("/story.html") == []  # the page waits for a robots.txt that can be read
+
+
 def test_redirect_loops_are_errors(server: LocalServer, tmp_path: Path) -> None:
     server.route("/a", status=302, headers={"Location": "/b"})
     url = server.route("/b", status=302, headers={"Location": "/a"})
@@ -419,3 +562,33 @@ def test_get_raises_fetch_error_for_refusals(tmp_path: Path) -> None:
 
     with pytest.raises(FetchError, match="loopback"):
         asyncio.run(run())
+
+
+def test_one_run_records_bombs_and_endless_headers_as_errors_and_loads_the_good_page(
+    server: LocalServer, streaming: StreamingServer, tmp_path: Path
+) -> None:
+    slow = SlowHeaders("processing")
+    try:
+        streaming.routes["/robots.txt"] = lambda h: h.send_error(404)
+        bomb = compressed(bytes(200 * MB), ["gzip", "gzip"])
+        links = {
+            "good": server.route("/good.html", body=data("article.html"), headers=HTML),
+            "bomb": serve_once(streaming, "/bomb.html", [*HTML.items(), ("Content-Encoding", "gzip, gzip")], bomb),
+            "slow": slow.url("/slow.html"),
+        }
+        items = "".join(f"<item><title>{name}</title><link>{url}</link></item>" for name, url in links.items())
+        body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>W</title>{items}</channel></rss>'
+        feed = Feed("wire", server.route("/rss.xml", body=body.encode(), headers=RSS), "defection")
+        settings = lake_settings(tmp_path, (feed,), max_body_bytes=MB, fetch_deadline=1.0)
+
+        _, stages = flow.run(settings, trigger="test")
+    finally:
+        slow.stop()
+
+    assert stages["fetch_pages"] == {"fetched": 1, "failed": 2}
+    with warehouse.connect(settings, read_only=True) as con:
+        errors = dict(con.execute("SELECT url, error FROM pages").fetchall())
+        articles = con.execute("SELECT url, status FROM articles").fetchall()
+    assert errors[links["good"]] is None and articles == [(links["good"], "ok")]
+    assert f"{MB} byte limit" in errors[links["bomb"]]
+    assert "deadline passed before the headers" in errors[links["slow"]]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import zlib
+from typing import Any
 
 import httpx
 import pytest
@@ -81,6 +83,32 @@ def test_a_corrupt_gzip_body_is_a_fetch_error(server: LocalServer) -> None:
     url = server.route("/bad", body=b"\x1f\x8b\x08\x00garbage", headers={"Content-Encoding": "gzip"})
 
     with pytest.raises(FetchError, match="gzip"):
+        get(url, Settings(allow_private_addresses=True))
+
+
+@pytest.mark.parametrize(
+    ("encoding", "encode"),
+    [
+        ("gzip, gzip", lambda b: gzip.compress(gzip.compress(b))),
+        ("deflate", zlib.compress),
+        ("deflate", lambda b: zlib.compress(b)[2:-4]),  # raw deflate, as some servers send it
+        ("deflate, gzip", lambda b: gzip.compress(zlib.compress(b))),
+        ("identity, gzip", gzip.compress),
+    ],
+    ids=["gzip-twice", "deflate", "raw-deflate", "deflate-then-gzip", "identity-gzip"],
+)
+def test_every_content_coding_layer_is_undone(server: LocalServer, encoding: str, encode: Any) -> None:
+    body = b"<p>arrivals</p>" * 1000
+    url = server.route("/coded", body=encode(body), headers={"Content-Encoding": encoding})
+
+    assert get(url, Settings(allow_private_addresses=True)).body == body
+
+
+@pytest.mark.parametrize(("encoding", "reason"), [("br", "'br' is not supported"), ("gzip, " * 4, "4 content codings")])
+def test_content_codings_not_undone_are_fetch_errors(server: LocalServer, encoding: str, reason: str) -> None:
+    url = server.route("/coded", body=b"\x00" * 100, headers={"Content-Encoding": encoding})
+
+    with pytest.raises(FetchError, match=reason):
         get(url, Settings(allow_private_addresses=True))
 
 

@@ -273,6 +273,41 @@ def test_concurrent_writers_retry_until_every_batch_lands(tmp_path: Path, con: d
     assert count(con, "runs") == 3 * 12
 
 
+class Contended:
+    """A connection whose first ``losses`` COMMITs fail as on a loaded machine where other writers keep winning."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, losses: int) -> None:
+        self._con, self.losses = con, losses
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        if sql == "COMMIT" and self.losses:
+            self.losses -= 1
+            self._con.execute("ROLLBACK")
+            raise duckdb.TransactionException("Failed to commit DuckLake transaction: database is locked")
+        return self._con.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+def test_a_commit_that_keeps_losing_races_is_replayed_until_it_lands(con: duckdb.DuckDBPyConnection) -> None:
+    busy: Any = Contended(con, losses=10)  # twice the tries commits used to get
+
+    with warehouse.transaction(busy, backoff=0.001):
+        warehouse.merge(busy, "entries", entries("https://a.example/1", "https://a.example/2"), ["url"])
+
+    assert busy.losses == 0 and count(con, "entries") == 2
+
+
+def test_a_commit_gives_up_once_its_patience_is_spent(con: duckdb.DuckDBPyConnection) -> None:
+    busy: Any = Contended(con, losses=10**6)
+
+    with pytest.raises(WarehouseError, match="database is locked"), warehouse.transaction(busy, patience=0.2):
+        warehouse.merge(busy, "entries", entries("https://a.example/1"), ["url"])
+
+    assert count(con, "entries") == 0
+
+
 def load_seed(con: duckdb.DuckDBPyConnection) -> None:
     """The seed article and its four whole-year figures about arrivals."""
     article = {
