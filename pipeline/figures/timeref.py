@@ -104,7 +104,10 @@ _PATTERNS = [
     # "25 in the fourth", "in the second half as in the first": the period named earlier in the sentence
     ("again", r"\b(?<=in )the\s+(?P<ord>first|second|third|fourth|final)\b(?=\s*(?:[,.;:]|$|and\b|or\b))"),
     # "25 in the same period last year": the period named earlier in the sentence, a year before
-    ("same", rf"\bthe\s+same\s+(?:period|quarter|half|months?)\s+(?:(?:of|in)\s+)?(?P<of>{_REL}|{_YEAR})?"),
+    (
+        "same",
+        rf"\b(?:the\s+same|that)\s+(?:period|quarter|half|months?)\s+(?:(?:of|in|a\s+year)\s+)?(?P<of>{_REL}|{_YEAR}|earlier|before|ago)?",
+    ),
     ("that", r"\b(?:that|the same)\s+year\b"),
     ("next", r"\b(?:the\s+(?:next|following)\s+year|a\s+year\s+later)\b"),
     ("annual", r"\b(?:annual|yearly|full-year)\s+(?:total|figure|tally|count|number)\b"),
@@ -136,7 +139,7 @@ _HINTS = {
     "lastmonth": ("month",),
     "todate": ("so far", "to date", "to-date"),
     "again": ("in the",),
-    "same": ("same",),
+    "same": ("same", "that "),
     "that": ("year",),
     "next": ("year",),
     "annual": ("annual", "yearly", "full-year"),
@@ -168,6 +171,8 @@ def _relative(phrase: str | None, published: Published | None) -> int | None:
         return None
     if phrase[0].isdigit():
         return int(phrase)
+    if phrase.lower() in ("earlier", "before", "ago"):  # "the same period a year earlier"
+        return None
     if published is None or "same" in phrase.lower() or "previous" in phrase.lower():
         return None
     if phrase.lower().startswith("the"):  # "the first half of the year": the year of publication
@@ -271,7 +276,8 @@ def _resolve(
         if not periods:
             return None
         year = w.year if w.year is not None else (periods[-1].year - 1 if periods[-1].year else None)
-        return replace(w, kind=periods[-1].kind, year=year, period=periods[-1].period)
+        kind = periods[-1].kind if periods[-1].kind != "context" else "same"
+        return replace(w, kind=kind, year=year, period=periods[-1].period)
     if w.kind == "again":
         periods = [b for b in before if b.kind in ("quarter", "half") and b.period]
         if not periods:
