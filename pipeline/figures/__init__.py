@@ -115,12 +115,12 @@ def _figures_of(
     spans = [(f.mention.start, f.mention.end) for f in found]
     times = [w for w in all_times if not any(a <= w.start < b for a, b in spans)]
     spans = [(f.start, f.end) for f in found]
-    paired = anchor.respectively(sent.text, spans, times)
+    paired = anchor.respectively(sent.text, spans, times, sent.start)
     figures = []
     for k, f in enumerate(found):
         m = f.mention
         sense = classify.sense(toks, m)
-        when = paired[k] if paired else anchor.pick(text, spans, k, times, sense == "change", context)
+        when = paired[k] if paired and paired[k] else anchor.pick(text, spans, k, times, sense == "change", context)
         lo = found[k - 1].end if k else sent.start
         hi = found[k + 1].start if k + 1 < len(found) else sent.end
         # the figure's own clause: a cue after the next comma ("..., bringing the total to") is the next figure's
@@ -136,7 +136,7 @@ def _figures_of(
         else:
             decided = measure.share_metric(m, clause, sent.text, sense, group, when, vocab)
             metric, notes = decided.value, (f"metric: {decided.rule}",)
-        dated = dating.date(metric, when, clause, published, vocab)
+        dated = dating.date(metric, when, clause, published, vocab, sentence=sent.text)
         notes = (*notes, f"year, period: {dated.rule}")
         figures.append(
             Figure(

@@ -10,11 +10,13 @@ IGNORED = frozenset(("since", "paren"))
 _JOINED = re.compile(r"\s*(?:and|or|,)\s*")
 # The base of a change ("up from 67 in 2022", "three times 2022's", "half the level of 2011", "since the 2009 peak")
 _BASE = re.compile(
-    r"\b(?:as|than|from|over|compared with|compared to|of|times|since(?: the)?)(?:\s+[0-9][0-9,.]*)?(?:\s+in)?\s*$",
+    r"\b(?:as|than|from|over|compared with|compared to|against|versus|vs\.?|on|of|times|since(?: the)?)"
+    r"(?:\s+[0-9][0-9,.]*)?(?:\s+in)?\s*$",
     re.I,
 )
 # "almost triple the previous year's 67": the base, when the time is "the previous year"
 _BASE_MULTIPLE = re.compile(r"\b(?:triple|double|twice|thrice|quadruple|half)\s*$", re.I)
+_SINCE = re.compile(r"\bsince\s+$", re.I)
 _PERIODS = frozenset(("quarter", "half", "months", "monthspan", "month"))
 _YEARS = frozenset(("year", "rel", "spoken"))
 _CLAUSE = re.compile(r"[,;(—]|\band\b")
@@ -53,7 +55,8 @@ def pick(
 
     A change refers to its later year, so for changes the base year ("as many as in 2022") is skipped.
     """
-    usable = [w for w in times if w.kind not in IGNORED]
+    # "since 1998", "since nineteen ninety-eight" start a span; they do not date the figure
+    usable = [w for w in times if w.kind not in IGNORED and not _SINCE.search(text[max(0, w.start - 8) : w.start])]
     if change:
         # the base year is skipped ("up from 67 a year earlier"); "a 20% jump the previous year" is not a base
         usable = [w for w in usable if not _is_base(text[max(0, w.start - 24) : w.start], w)]
@@ -64,6 +67,11 @@ def pick(
     if any(w.kind == "span" for w in usable):  # "1,200 a year between 2012 and 2019": the span says more
         usable = [w for w in usable if w.kind != "each"]
     start, end = spans[k]
+    labelled = [
+        w for w in usable if w.kind in _YEARS and 0 <= start - w.end <= 2 and text[w.end : start].strip() == ":"
+    ]
+    if labelled:  # "2000: 312", a year's line of a table
+        return labelled[0]
     limit = spans[k + 1][0] if k + 1 < len(spans) else None
     after = [w for w in usable if w.start >= end and (limit is None or w.end <= limit)]
     if after and not any(c in text[end : after[0].start] for c in ",;(—"):
@@ -77,12 +85,26 @@ def pick(
     return later[0] if later else None
 
 
-def respectively(sentence: str, spans: list[tuple[int, int]], times: list[When]) -> list[When] | None:
+def respectively(
+    sentence: str, spans: list[tuple[int, int]], times: list[When], base: int = 0
+) -> list[When | None] | None:
     """For "X and Y in 2020 and 2021, respectively" (or "the figures for 2020 and 2021 were X and Y,
-    respectively"): the time of each figure, in order."""
+    respectively"): the time of each figure, in order; None for figures outside the paired list."""
     if "respectively" not in sentence.lower() or len(spans) < 2:
         return None
     points = [w for w in times if w.kind not in IGNORED and w.start > spans[0][1]]
-    if len(points) != len(spans):
-        points = [w for w in times if w.kind not in IGNORED and w.end <= spans[0][0]]
-    return points if len(points) == len(spans) else None
+    if len(points) == len(spans):
+        return list(points)
+    before = [w for w in times if w.kind not in IGNORED and w.end <= spans[0][0]]
+    if len(before) == len(spans):
+        return list(before)
+    # "In 2021 and 2022 the figure held in the double digits, at 63 and 67, respectively": the times before the
+    # list pair with the figures listed just before "respectively"
+    at = base + sentence.lower().find("respectively")
+    listed = [k for k, (a, _) in enumerate(spans) if a < at]
+    if 2 <= len(before) < len(spans) and len(listed) >= len(before):
+        paired: list[When | None] = [None] * len(spans)
+        for k, w in zip(listed[-len(before) :], before, strict=True):
+            paired[k] = w
+        return paired
+    return None

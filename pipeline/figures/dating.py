@@ -6,8 +6,9 @@ Rules, first that applies decides (the name is kept on the figure for ``--explai
    A running total has no period: "24,193 as of the end of September" is the total of that year.
 2. ``span``: "since 2020", "since last year" for a count that is not a running total: the years from then to
    publication ("2020-2025"), no single year.
-3. ``published``: a running total or a one-off count with no time of its own is as of publication ("is home to
-   34,000"; "ten arrived today"): the publication year, when it is known.
+3. ``published``: a running total, or a one-off count with no time of its own that the clause puts in the present or
+   on the day of the story, is as of publication ("is home to 34,000"; "ten arrived today"): the publication year.
+   ``past``: a one-off count told in the past with no time ("three friends were executed") has none.
 4. ``context``: a period statistic with no time of its own takes the year the article is talking about.
 5. ``none``: nothing fixes it.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.figures.measure import PERIODIC
+from pipeline.figures.measure import PERIODIC, event
 from pipeline.figures.timeref import When
 from pipeline.figures.vocab import Vocabulary
 from pipeline.records import Published
@@ -31,6 +32,13 @@ _MANY_YEARS = re.compile(
 )
 
 
+_PRESENT = re.compile(
+    r"\b(?:is|are|am|has|have|now|currently|still|remains?|lives?|living|faces?|facing|keeps?|holds?|holding|"
+    r"provides?|gets?|deserves?|includes?|stands?|number|numbers|escape|await|awaits|continues?|is being|are being)\b",
+    re.I,
+)
+
+
 @dataclass(frozen=True)
 class Dated:
     """A figure's year and period, and the rule that set them."""
@@ -40,7 +48,9 @@ class Dated:
     rule: str
 
 
-def date(metric: str, when: When | None, clause: str, published: Published | None, vocab: Vocabulary) -> Dated:
+def date(
+    metric: str, when: When | None, clause: str, published: Published | None, vocab: Vocabulary, sentence: str = ""
+) -> Dated:
     """The year and period of a figure of ``metric`` anchored to ``when`` (None: no time at all)."""
     total = metric == vocab.total_metric
     own = when is not None and when.kind in PERIODIC
@@ -53,8 +63,15 @@ def date(metric: str, when: When | None, clause: str, published: Published | Non
             return Dated(None, f"{start}-{published.year}", "span")
         if _MANY_YEARS.search(clause):
             return Dated(None, None, "none")
-    if (total or metric != vocab.default_metric) and published is not None:
+    if total and published is not None:
         return Dated(published.year, None, "published")
+    if metric != vocab.default_metric and published is not None:
+        # a one-off count is as of publication when the clause says it is current ("are now in neighbouring
+        # countries", "which has 84 students") or names the event's day ("arrived today"); a story told in the past
+        # with no time ("Three friends of mine were executed") has no year
+        if _PRESENT.search(sentence or clause) or event(sentence or clause):
+            return Dated(published.year, None, "published")
+        return Dated(None, None, "past")
     if when is not None and when.year is not None and not total and metric == vocab.default_metric:
         return Dated(when.year, when.period, "context")
     return Dated(None, None, "none")

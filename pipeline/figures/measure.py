@@ -102,7 +102,8 @@ def _counted_noun(after: str, vocab: Vocabulary) -> str | None:
     return None
 
 
-def _event(clause: str) -> bool:
+def event(clause: str) -> bool:
+    """Whether the clause names a one-off event's day ("arrived today", "on Monday", "aboard a plane")."""
     return _EVENT.search(_SAID.sub(" ", clause)) is not None
 
 
@@ -117,7 +118,7 @@ def count_metric(
     if cue == vocab.total_metric and (value is None or value <= vocab.period_max):
         # "bring the total to 460" of a one-off airlift; "raised the total ... this year to 41": a small total is
         # the running total only when no event or period says otherwise
-        if _event(clause):
+        if event(clause):
             return Decision(vocab.other_metric, "event")
         if periodic and when is not None and when.kind in ("rel", "todate", "monthspan", "months", "quarter", "half"):
             return Decision(vocab.default_metric, "period")
@@ -140,7 +141,7 @@ def count_metric(
         return Decision(vocab.total_metric, "running-total")
     if vocab.anaphora is not None and vocab.anaphora.search(before):
         return Decision(vocab.default_metric, "anaphor")  # "put the number at around 190": the statistic again
-    if _event(clause):
+    if event(clause):
         return Decision(vocab.other_metric, "event")
     if vocab.state(clause) and not periodic:
         return Decision(vocab.total_metric, "state")

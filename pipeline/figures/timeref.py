@@ -70,7 +70,7 @@ _PATTERNS = [
         "span",
         rf"\b(?:between\s+(?P<c>{_YEAR})\s+and|(?:from\s+)?(?P<a>{_YEAR})\s*(?:-|–|—|to|through))\s*(?P<b>{_YEAR})\b",
     ),
-    ("since", rf"\bsince\s+(?:the\s+)?(?:[a-z-]+\s+){{0,5}}?(?:in\s+)?{_YEAR}\b"),
+    ("since", rf"\bsince\s+(?:the\s+)?(?:[a-z-]+\s+){{0,8}}?(?:in\s+)?{_YEAR}\b"),
     ("quarter", rf"\b(?P<ord>first|second|third|fourth|final|last|1st|2nd|3rd|4th)\s+quarter{_OF}"),
     ("quarter", rf"\bQ(?P<q>[1-4])(?:\s+(?:of\s+)?(?P<of>{_YEAR}))?\b"),
     ("half", rf"\b(?P<ord>first|second)\s+half{_OF}"),
