@@ -45,6 +45,7 @@ _PARTS = re.compile(r"\b(?:of (?:them|whom|those)|including|among them)\b", re.I
 _WHOLE_FIRST = re.compile(r"\s*(?:of|among)\s+(?:the|these|those)\s+", re.I)  # "Of the 63 arrivals, 40 were men"
 _THEM = re.compile(r"\s*(?:of|among)\s+(?:them|those|whom)\b", re.I)
 _PART_OF = re.compile(r"\s*of\s+(?:the|all|these|those)?\s*", re.I)  # "Women accounted for 32 of the 67 arrivals"
+_SAME_SHARE = re.compile(r"\b(?:this|that|the)\s+(?:ratio|share|proportion|percentage|figure)\b", re.I)
 _RECALL = re.compile(r"\b(?:the|these|those)\s+$", re.I)
 _FROM = re.compile(r"\b(?:from|compared with|versus)\s*$", re.I)
 _OWN_TIME = re.compile(
@@ -248,6 +249,10 @@ def _recalled(text: str, earlier: list[Figure], found: list[Figure]) -> list[Fig
                 )
             out.append(fig)
             continue
+        if fig.kind != "count" and fig.subgroup is None and _SAME_SHARE.search(fig.sentence):
+            shares = [e.subgroup for e in earlier if e.kind != "count" and e.sense == "share" and e.subgroup]
+            if shares:  # "this ratio has crept upward: it first reached 80%": the share named before
+                fig = replace(fig, subgroup=shares[-1], notes=(*fig.notes, f"subgroup: the share named before ({shares[-1]})"))
         split = fig.subgroup is not None and any(n.endswith("no-period") for n in fig.notes)
         split = split and not any(o.kind == "count" for o in out) and not _WHOLE_FIRST.match(fig.sentence)
         if fig.kind == "count" and split and earlier:  # "Women made up the vast majority, at 210": the total's split
