@@ -220,7 +220,7 @@ def _counts_inherit(text: str, figures: list[Figure], at: int) -> list[Figure]:
             )
     for k, fig in enumerate(out[:-1]):
         whole = out[k + 1]
-        if fig.kind == "count" and whole.kind == "count" and _PART_OF.fullmatch(text[fig.end : whole.start]):
+        if whole.kind == "count" and _PART_OF.fullmatch(text[fig.end : whole.start]):  # "60% of the 460 defectors"
             out[k] = replace(
                 fig,
                 metric=whole.metric,
@@ -252,7 +252,9 @@ def _recalled(text: str, earlier: list[Figure], found: list[Figure]) -> list[Fig
         if fig.kind != "count" and fig.subgroup is None and _SAME_SHARE.search(fig.sentence):
             shares = [e.subgroup for e in earlier if e.kind != "count" and e.sense == "share" and e.subgroup]
             if shares:  # "this ratio has crept upward: it first reached 80%": the share named before
-                fig = replace(fig, subgroup=shares[-1], notes=(*fig.notes, f"subgroup: the share named before ({shares[-1]})"))
+                fig = replace(
+                    fig, subgroup=shares[-1], notes=(*fig.notes, f"subgroup: the share named before ({shares[-1]})")
+                )
         split = fig.subgroup is not None and any(n.endswith("no-period") for n in fig.notes)
         split = split and not any(o.kind == "count" for o in out) and not _WHOLE_FIRST.match(fig.sentence)
         if fig.kind == "count" and split and earlier:  # "Women made up the vast majority, at 210": the total's split

@@ -51,6 +51,7 @@ PERIODIC = frozenset(
         "years",
         "again",
         "todate",
+        "pastyear",
     )
 )
 _DAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
@@ -62,9 +63,9 @@ _SAID = re.compile(
     re.I,
 )
 _EVENT = re.compile(
-    rf"\b(?:today|tonight|yesterday|this\s+(?:week|morning|afternoon|evening|weekend)|last\s+(?:week|weekend|night)"
+    rf"\b(?:today|tonight|tomorrow|yesterday|this\s+(?:week|morning|afternoon|evening|weekend)|last\s+(?:week|weekend|night)"
     rf"|next\s+week|(?:on\s+)?{_DAYS}|(?:on|over)\s+the\s+weekend|recently|(?:days|weeks|hours)\s+(?:after|ago|before|later)"
-    rf"|on\s+[0-9]{{1,2}}\s+{_MONTH}|on\s+{_MONTH}\s+[0-9]{{1,2}}\b|as\s+soon\s+as|aboard|a\s+group\s+of"
+    rf"|on\s+[0-9]{{1,2}}\s+{_MONTH}|on\s+{_MONTH}\s+[0-9]{{1,2}}\b|as\s+soon\s+as|aboard|a\s+group\s+of|as\s+a\s+group"
     rf"|together|batch|chartered|airlift\w*|plane|boat|vessel)\b",
     re.I,
 )
@@ -76,7 +77,9 @@ _DIFFERENCE = re.compile(
 _RATE_BEFORE = re.compile(r"\b(?:an?\s+)?(?:average|monthly\s+average|avg\.?)\s+of\s*$", re.I)
 _RATE_AFTER = re.compile(r"^\s*(?:[a-z-]+\s+){0,4}?(?:every|each|per|a)\s+(?:month|week|day)\b", re.I)
 _SAMPLE = re.compile(
-    r"\b(?:survey\w*|polled|poll|sample\w*|respondents?|interview\w*|questionnaire|study|studies|asked)\b", re.I
+    r"\b(?:survey\w*|polled|poll|sample\w*|respondents?|responses?|interview\w*|testimon\w+|questionnaire|study|"
+    r"studies|asked|assessment|reported\s+having|said\s+they)\b",
+    re.I,
 )
 
 

@@ -101,6 +101,7 @@ _PATTERNS = [
         rf"\b(?:in|during|for|of|last|this|since)\s+(?P<m1>{_MONTH})\b(?!\s*\.?\s*[0-9]{{1,2}}\b)(?!\s*(?:-|–|to|through)\s*{_MONTH}\b)(?:\s+(?P<of>{_YEAR}))?",
     ),
     ("lastmonth", r"\blast\s+month\b"),
+    ("pastyear", r"\b(?:over|in|during|for)\s+the\s+(?:past|last)\s+(?:year|12\s+months|twelve\s+months)\b"),
     # "25 in the fourth", "in the second half as in the first": the period named earlier in the sentence
     ("again", r"\b(?<=in )the\s+(?P<ord>first|second|third|fourth|final)\b(?=\s*(?:[,.;:]|$|and\b|or\b))"),
     # "25 in the same period last year": the period named earlier in the sentence, a year before
@@ -138,6 +139,7 @@ _HINTS = {
     "month": ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
     "lastmonth": ("month",),
     "todate": ("so far", "to date", "to-date"),
+    "pastyear": ("past", "last"),
     "again": ("in the",),
     "same": ("same", "that "),
     "that": ("year",),
@@ -238,7 +240,7 @@ def _when(kind: str, m: re.Match[str], i: int, published: Published | None) -> W
         plain = re.fullmatch(r"(?:the\s+)?((?:19|20)[0-9]0)s", text.strip(), re.I)
         start = int(plain.group(1)) if plain else None
         return When(m.start(), m.end(), kind, None, f"{start}-{start + 9}" if start is not None else None)
-    if kind in ("since", "prev", "paren", "each", "that", "annual", "years", "again", "next"):
+    if kind in ("since", "prev", "paren", "each", "that", "annual", "years", "again", "next", "pastyear"):
         return When(m.start(), m.end(), kind, None)
     if kind == "todate":
         if published is None or published.month is None or published.month == 1:
