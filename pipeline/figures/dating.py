@@ -53,8 +53,8 @@ def date(
 ) -> Dated:
     """The year and period of a figure of ``metric`` anchored to ``when`` (None: no time at all)."""
     total = metric == vocab.total_metric
-    own = when is not None and when.kind in PERIODIC
-    if own and when is not None:
+    own = when is not None and when.kind in PERIODIC and (when.year is not None or when.period is not None)
+    if own and when is not None and not (total and when.year is None):  # a total "in recent years" is as of now
         return Dated(when.year, None if total else when.period, "anchor")
     if not total and metric != vocab.default_metric:
         since = _SINCE.search(clause)

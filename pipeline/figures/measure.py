@@ -52,6 +52,7 @@ PERIODIC = frozenset(
         "again",
         "todate",
         "pastyear",
+        "sofar",
     )
 )
 _DAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"

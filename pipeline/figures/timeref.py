@@ -86,6 +86,7 @@ _PATTERNS = [
     ),
     # a year's tally "as of the end of June" covers January to June
     ("monthspan", rf"\b(?:as\s+of|by)\s+the\s+end\s+of\s+(?P<m2>{_MONTH})\b(?:\s+(?P<of>{_YEAR}|{_REL}))?"),
+    ("sofar", r"\b(?:as\s+of|by|through)\s+the\s+end\s+of\s+last\s+month\b"),
     # "so far this year", "to date": January through the last full month before publication
     (
         "todate",
@@ -98,7 +99,7 @@ _PATTERNS = [
     ),
     (
         "month",
-        rf"\b(?:in|during|for|of|last|this|since)\s+(?P<m1>{_MONTH})\b(?!\s*\.?\s*[0-9]{{1,2}}\b)(?!\s*(?:-|–|to|through)\s*{_MONTH}\b)(?:\s+(?P<of>{_YEAR}))?",
+        rf"\b(?:in|during|for|of|last|this|since)\s+(?!mid-|early\s|late\s)(?P<m1>{_MONTH})\b(?!\s*\.?\s*[0-9]{{1,2}}\b)(?!\s*(?:-|–|to|through)\s*{_MONTH}\b)(?:\s+(?P<of>{_YEAR}))?",
     ),
     ("lastmonth", r"\blast\s+month\b"),
     ("pastyear", r"\b(?:over|in|during|for)\s+the\s+(?:past|last)\s+(?:year|12\s+months|twelve\s+months)\b"),
@@ -109,6 +110,7 @@ _PATTERNS = [
         "same",
         rf"\b(?:the\s+same|that)\s+(?:period|quarter|half|months?)\s+(?:(?:of|in|a\s+year)\s+)?(?P<of>{_REL}|{_YEAR}|earlier|before|ago)?",
     ),
+    ("same", rf"\bthe\s+period\s+(?:in|of)\s+(?P<of>{_YEAR})\b"),
     ("that", r"\b(?:that|the same)\s+year\b"),
     ("next", r"\b(?:the\s+(?:next|following)\s+year|a\s+year\s+later)\b"),
     ("annual", r"\b(?:annual|yearly|full-year)\s+(?:total|figure|tally|count|number)\b"),
@@ -123,7 +125,7 @@ _PATTERNS = [
     ),
     ("rel", rf"\b{_REL}\b"),
     ("decade", r"\b(?:the\s+)?(?:early\s+|mid-?\s*|late\s+)?(?:19|20)[0-9]0s\b"),
-    ("each", r"\b(?:every|each|a|per)\s+year\b"),
+    ("each", r"\b(?:every|each|a|per)\s+year\b(?!-on-)"),
     ("year", rf"(?<![0-9,.])\b{_YEAR}\b(?![,.]?[0-9])"),
 ]
 # Each pattern runs only on sentences holding one of its hints (lower-cased substrings): most sentences hold few.
@@ -140,6 +142,7 @@ _HINTS = {
     "lastmonth": ("month",),
     "todate": ("so far", "to date", "to-date"),
     "pastyear": ("past", "last"),
+    "sofar": ("end of last month",),
     "again": ("in the",),
     "same": ("same", "that "),
     "that": ("year",),
@@ -242,7 +245,7 @@ def _when(kind: str, m: re.Match[str], i: int, published: Published | None) -> W
         return When(m.start(), m.end(), kind, None, f"{start}-{start + 9}" if start is not None else None)
     if kind in ("since", "prev", "paren", "each", "that", "annual", "years", "again", "next", "pastyear"):
         return When(m.start(), m.end(), kind, None)
-    if kind == "todate":
+    if kind in ("todate", "sofar"):
         if published is None or published.month is None or published.month == 1:
             return When(m.start(), m.end(), kind, published.year if published else None)
         last = MONTHS[published.month - 2][:3].title()
