@@ -54,7 +54,10 @@ _SAMPLED = re.compile(
 )
 # A year naming whose numbers follow: "put 2009 arrivals at more than 2,950".
 _YEAR_OF = frozenset(("arrivals", "figures", "data", "numbers", "tally", "statistics"))
-_VERBS_BEFORE_WORDS = frozenset(["numbered", "totaled", "totalled", "reached", "stood", "was", "were"])
+_VERBS_BEFORE_WORDS = frozenset(
+    ["numbered", "totaled", "totalled", "reached", "reaching", "stood", "was", "were", "hit", "hitting", "eased"]
+)
+_MONEY = frozenset(["won", "dollars", "dollar", "usd", "yuan", "euros", "trillion", "billion", "won-a-month"])
 
 
 def _near(toks: list[Token], lo: int, hi: int) -> str:
@@ -80,7 +83,7 @@ def _other_base(toks: list[Token], m: Mention, vocab: Vocabulary) -> bool:
     percent"), or another population after it ("80 percent of the national average")."""
     before = [t.low for t in toks[max(m.first - 5, 0) : m.first]]
     after = _near(toks, m.last, m.last + 5)
-    money = [w for w in before if w in vocab.not_people and w not in ("percent", "times", "points")]
+    money = [w for w in before if w in _MONEY or w in _CURRENCY]
     return bool(money) or vocab.other_base(after)
 
 
@@ -136,6 +139,11 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
         )  # "Kim, 35,", "The defector, 28,"
     ):
         return False
+    if _age_list(toks, m) or _name_age(toks, m, prev, nxt) or (prev is not None and prev.text in ("'", "’")):
+        return False  # "ages 12 and 17", "says Jang, 27.", "since '94"
+    ahead = [t.low for t in toks[nxt_i : nxt_i + 3]]
+    if nxt == "age" or any(w in vocab.not_people for w in ahead[:3] if w not in vocab.people) and not people:
+        return False  # "20 warning shots", "one of 20 civil society groups", "the 20-49 age bracket"
     year_like = m.value is not None and m.last - m.first == 1 and is_year(toks[m.first])
     if nxt in vocab.not_people or (year_like and (not (people and plural) or nxt in _YEAR_OF)):
         return False
@@ -154,8 +162,10 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
     )  # "the seven spent their first night", "The six were being held"
     if m.spelled and not (
         named_group
-        or _people_after(toks, m, vocab, 2)
+        or _people_after(toks, m, vocab, 3)
         or of_people
+        or (topical and (m.value or 0) >= 100)  # "reaching two-thousand-706": a large number spelled out
+        or (nxt == "of" and m.last + 1 < len(toks) and toks[m.last + 1].low in ("them", "those", "whom"))
         or (prev and prev.low in _VERBS_BEFORE_WORDS)
         or (  # "down from two hundred", "rose to 23 from eight in April-June"
             prev
@@ -177,6 +187,20 @@ _MONEY_AFTER = re.compile(
     r"^\W*(?:the\s+|to\s+|its\s+|their\s+)?(?:[a-z]+\s+)?(?:cash|fees?|prices?|costs?|incentives?|subsid\w+|pay|wages?|salar\w+|budget|\$|won\b)",
     re.I,
 )
+
+
+def _age_list(toks: list[Token], m: Mention) -> bool:
+    """A number listed after an age: "ages 12 and 17"."""
+    back = [t.low for t in toks[max(m.first - 3, 0) : m.first]]
+    return len(back) == 3 and back[0] in _AGE and toks[m.first - 2].kind == "num" and back[2] in ("and", ",")
+
+
+def _name_age(toks: list[Token], m: Mention, prev: Token | None, nxt: str) -> bool:
+    """An age after a name: "says Jang, 27."."""
+    if prev is None or prev.text != "," or m.first < 2 or nxt not in (".", ",", ")", ""):
+        return False
+    name = toks[m.first - 2]
+    return name.kind == "word" and name.text[:1].isupper() and name.low not in _LEADERS
 
 
 def _plausible_ratio(toks: list[Token], m: Mention, vocab: Vocabulary) -> bool:
