@@ -256,7 +256,8 @@ def _recalled(text: str, earlier: list[Figure], found: list[Figure]) -> list[Fig
                     fig, subgroup=shares[-1], notes=(*fig.notes, f"subgroup: the share named before ({shares[-1]})")
                 )
         split = fig.subgroup is not None and any(n.endswith("no-period") for n in fig.notes)
-        split = split and not any(o.kind == "count" for o in out) and not _WHOLE_FIRST.match(fig.sentence)
+        alone = not any(o.kind == "count" and "split of" not in str(o.notes) for o in out)
+        split = split and alone and not _WHOLE_FIRST.match(fig.sentence)
         if fig.kind == "count" and split and earlier:  # "Women made up the vast majority, at 210": the total's split
             totals = [e for e in earlier if e.sentence == earlier[-1].sentence and e.kind == "count" and e.year]
             if totals:

@@ -142,7 +142,7 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
     if _age_list(toks, m) or _name_age(toks, m, prev, nxt) or (prev is not None and prev.text in ("'", "’")):
         return False  # "ages 12 and 17", "says Jang, 27.", "since '94"
     ahead = [t.low for t in toks[nxt_i : nxt_i + 3]]
-    if nxt == "age" or any(w in vocab.not_people for w in ahead[:3] if w not in vocab.people) and not people:
+    if nxt == "age" or (any(w in vocab.not_people for w in ahead[:3] if w not in vocab.people) and not people):
         return False  # "20 warning shots", "one of 20 civil society groups", "the 20-49 age bracket"
     year_like = m.value is not None and m.last - m.first == 1 and is_year(toks[m.first])
     if nxt in vocab.not_people or (year_like and (not (people and plural) or nxt in _YEAR_OF)):
