@@ -35,7 +35,7 @@ CONTRACT_FIELDS = (
 _NUMBERISH = re.compile(
     r"[0-9]|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
     r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
-    r"thousand|million|dozen|single|twice|thrice|double|tripl|quadrupl|half|halv|\w+fold)",
+    r"thousand|million|dozen|single|twice|thrice|double|tripl|quadrupl|half|halv|\w+fold|third|quarter|fifth|tenth)",
     re.I,
 )
 _EXCERPT = 500
@@ -332,7 +332,7 @@ def extract(text: str, *, published: Published | datetime.date | None = None, to
 def _number(value: float | None) -> float | int | None:
     if value is None:
         return None
-    return int(value) if float(value).is_integer() else round(value, 6)
+    return int(value) if float(value).is_integer() else round(value, 4)  # a third is 0.3333
 
 
 def to_json(fig: Figure) -> dict[str, object]:

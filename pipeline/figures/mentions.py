@@ -18,7 +18,11 @@ from pipeline.figures.numbers import (
 from pipeline.records import Kind, Sense
 
 # Words that may start a number mention; anything else (but digits) is skipped without a closer look.
-STARTS = frozenset([*UNITS, *TEENS, *TENS, *SCALES, *_MULTIPLY, *_BARE_MULTIPLY, "a", "an", "single"])
+STARTS = frozenset(
+    [*UNITS, *TEENS, *TENS, *SCALES, *_MULTIPLY, *_BARE_MULTIPLY, "a", "an", "single", "double", "triple", "two"]
+)
+_DIGITS = {"single": (1.0, 9.0), "double": (10.0, 99.0), "triple": (100.0, 999.0)}
+_PARTS = {"third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fifth": 5, "fifths": 5, "tenth": 10, "tenths": 10}
 _RANGE_JOINS = frozenset(("-", "–", "—", "to"))
 _NOT_HALF = frozenset(["first", "second", "latter", "other", "a", "and", "one"])
 _AFTER_BARE = frozenset(["the", "that", "of", "as", "what", "its", "their", "this", "last"])
@@ -75,6 +79,22 @@ def _word_ratio(toks: list[Token], i: int) -> Mention | None:
     return None
 
 
+def _fraction(toks: list[Token], i: int) -> Mention | None:
+    """Fractions of a group: "a third of", "one-third", "two-thirds", "one-quarter to one-fifth" (a share)."""
+    low = toks[i].low
+    count = {"a": 1, "one": 1, "two": 2, "three": 3}.get(low)
+    if count is None:
+        return None
+    k = i + 2 if i + 2 < len(toks) and toks[i + 1].text == "-" else i + 1
+    if k >= len(toks) or toks[k].low not in _PARTS:
+        return None
+    after = toks[k + 1].low if k + 1 < len(toks) else ""
+    if toks[k].low.startswith("quarter") and after != "of" and low == "a":
+        return None  # "a quarter" of a year is a period
+    value = round(count / _PARTS[toks[k].low], 4)
+    return Mention(i, k + 1, toks[i].start, toks[k].end, "ratio", value, sense="share", spelled=True, ratio_word=True)
+
+
 def _second(toks: list[Token], j: int, text: str, base: int) -> tuple[int, float, bool] | None:
     return read_number(toks, j, text, base) if j < len(toks) else None
 
@@ -88,13 +108,18 @@ def _code(toks: list[Token], j: int, low: float, high: float) -> bool:
 
 def _mention_at(toks: list[Token], i: int, text: str, base: int) -> tuple[Mention | None, int]:
     """The mention starting at token ``i`` (or None) and the index to continue from."""
+    if toks[i].low in _DIGITS and i + 1 < len(toks):  # "fell to single digits", "a triple-digit level"
+        k = i + 2 if toks[i + 1].text == "-" and i + 2 < len(toks) else i + 1
+        if toks[k].low in ("digits", "digit"):
+            low, high = _DIGITS[toks[i].low]
+            end = k + 2 if k + 1 < len(toks) and toks[k + 1].low == "level" else k + 1
+            return Mention(i, end, toks[i].start, toks[end - 1].end, "count", None, low, high), end
+    fraction = _fraction(toks, i)
+    if fraction is not None:
+        return fraction, fraction.last
     word = _word_ratio(toks, i)
     if word is not None:
         return word, i + 1
-    if toks[i].low == "single" and i + 1 < len(toks):  # "fell to single digits": somewhere from 1 to 9
-        k = i + 2 if toks[i + 1].text == "-" and i + 2 < len(toks) else i + 1
-        if toks[k].low in ("digits", "digit"):
-            return Mention(i, k + 1, toks[i].start, toks[k].end, "count", None, 1, 9), k + 1
     read = read_number(toks, i, text, base)
     if read is None:
         return None, i + 1
