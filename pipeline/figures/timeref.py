@@ -126,7 +126,7 @@ _PATTERNS = [
     ("rel", rf"\b{_REL}\b"),
     ("decade", r"\b(?:the\s+)?(?:early\s+|mid-?\s*|late\s+)?(?:19|20)[0-9]0s\b"),
     ("each", r"\b(?:every|each|a|per)\s+year\b(?!-on-)"),
-    ("year", rf"(?<![0-9,.])\b{_YEAR}\b(?![,.]?[0-9])"),
+    ("year", rf"(?<![0-9,.])\b{_YEAR}\b(?![,.]?[0-9])(?!(?<=0)['’]?s\b)"),
 ]
 # Each pattern runs only on sentences holding one of its hints (lower-cased substrings): most sentences hold few.
 _HINTS = {
@@ -243,13 +243,16 @@ def _when(kind: str, m: re.Match[str], i: int, published: Published | None) -> W
         plain = re.fullmatch(r"(?:the\s+)?((?:19|20)[0-9]0)s", text.strip(), re.I)
         start = int(plain.group(1)) if plain else None
         return When(m.start(), m.end(), kind, None, f"{start}-{start + 9}" if start is not None else None)
-    if kind in ("since", "prev", "paren", "each", "that", "annual", "years", "again", "next", "pastyear"):
+    if kind == "pastyear":  # "in the last year": the twelve months before publication, mostly the year before
+        return When(m.start(), m.end(), kind, published.year - 1 if published else None)
+    if kind in ("since", "prev", "paren", "each", "that", "annual", "years", "again", "next"):
         return When(m.start(), m.end(), kind, None)
     if kind in ("todate", "sofar"):
         if published is None or published.month is None or published.month == 1:
             return When(m.start(), m.end(), kind, published.year if published else None)
-        last = MONTHS[published.month - 2][:3].title()
-        return When(m.start(), m.end(), kind, published.year, "January" if last == "Jan" else f"Jan-{last}")
+        month = published.month - 1
+        label = {1: "January", 3: "Q1", 6: "H1", 9: "Jan-Sep"}.get(month, f"Jan-{MONTHS[month - 1][:3].title()}")
+        return When(m.start(), m.end(), kind, published.year, label)
     if kind == "lastmonth":
         if published is None or published.month is None:
             return When(m.start(), m.end(), kind, None)
@@ -315,7 +318,7 @@ def _fill_years(found: list[When], implicit: set[int]) -> list[When]:
     return out
 
 
-_YEARS_ONLY = re.compile(rf"(?<![0-9,.])\b{_YEAR}\b(?![,.]?[0-9])|\b{_REL}\b|{_SPOKEN}", re.I)
+_YEARS_ONLY = re.compile(rf"(?<![0-9,.])\b{_YEAR}\b(?![,.]?[0-9])(?!(?<=0)['’]?s\b)|\b{_REL}\b|{_SPOKEN}", re.I)
 
 
 def years(sentence: str, published: Published | None) -> list[int]:
