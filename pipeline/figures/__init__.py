@@ -324,7 +324,7 @@ def extract(text: str, *, published: Published | datetime.date | None = None, to
         now = vocab.is_topical(sent.text)
         found, context = _figures_of(text, sent, vocab, published, context, now or before, figures)
         figures.extend(found)
-        before = now
+        before = now or bool(found)  # a sentence that stated figures carries the topic to the next
     log.debug("found %d figures in %d characters", len(figures), len(text))
     return figures
 

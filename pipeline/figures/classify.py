@@ -121,7 +121,7 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
         return False  # a reference "[4]", an age after a name "Park (49)"
     if toks[m.first].kind == "num" and len(toks[m.first].text) == 4 and toks[m.first].text.startswith("0"):
         return False  # a clock time "0930"
-    if m.spelled and m.value == 1 and _paired(toks, m, vocab):
+    if m.spelled and m.value == 1 and (_paired(toks, m, vocab) or _listed_year(toks, m)):
         return True  # "one man and 37 women", "12 female employees and one male manager"
     if prev is not None and (
         prev.low.rstrip(".") in _MONTH_WORDS
@@ -130,7 +130,8 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
         or (prev.text == "-" and _glued(toks, m.first - 2, m.first - 1))
         or (prev.kind == "word" and _glued(toks, m.first - 1, m.first))
         or (prev.text[0].isupper() and prev.low not in _LEADERS and not prev.low.endswith(("'s", "’s")))
-        or prev.low in ("no", "number", "#")
+        or prev.low in ("no", "#")
+        or (prev.low == "number" and not (m.first > 1 and toks[m.first - 2].low in ("now", "to", "will", "would")))
         or (
             prev.text == ","
             and nxt == ","
@@ -164,7 +165,7 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
         named_group
         or _people_after(toks, m, vocab, 3)
         or of_people
-        or (topical and (m.value or 0) >= 100)  # "reaching two-thousand-706": a large number spelled out
+        or (topical and (m.value or m.high or 0) >= 100)  # "reaching two-thousand-706": a large number spelled out
         or (nxt == "of" and m.last + 1 < len(toks) and toks[m.last + 1].low in ("them", "those", "whom"))
         or (prev and prev.low in _VERBS_BEFORE_WORDS)
         or (  # "down from two hundred", "rose to 23 from eight in April-June"
@@ -187,6 +188,18 @@ _MONEY_AFTER = re.compile(
     r"^\W*(?:the\s+|to\s+|its\s+|their\s+)?(?:[a-z]+\s+)?(?:cash|fees?|prices?|costs?|incentives?|subsid\w+|pay|wages?|salar\w+|budget|\$|won\b)",
     re.I,
 )
+
+
+def _listed_year(toks: list[Token], m: Mention) -> bool:
+    """A spelled "one" in a list of counts by year: "one in 2016, one in 2015 and two in 2012"."""
+    after = toks[m.last : m.last + 2]
+    return (
+        len(after) == 2
+        and after[0].low == "in"
+        and is_year(after[1])
+        and m.first > 0
+        and toks[m.first - 1].text in (":", ",")
+    )
 
 
 def _age_list(toks: list[Token], m: Mention) -> bool:

@@ -91,7 +91,27 @@ def _fraction(toks: list[Token], i: int) -> Mention | None:
     after = toks[k + 1].low if k + 1 < len(toks) else ""
     if toks[k].low.startswith("quarter") and after != "of" and low == "a":
         return None  # "a quarter" of a year is a period
+    if after not in ("of", "to", "and", "or", "as", "", ".", ",", "-", "—", "–") and toks[k + 1].kind == "word":
+        return None  # "via a third country": an ordinal, not a share
     value = round(count / _PARTS[toks[k].low], 4)
+    if after == "to" and k + 2 < len(toks):  # "one-quarter to one-fifth"
+        upper = _fraction(toks, k + 2)
+        if upper is not None and upper.value is not None:
+            low, high = sorted((value, upper.value))
+            end = upper.last
+            return Mention(
+                i,
+                end,
+                toks[i].start,
+                toks[end - 1].end,
+                "ratio",
+                None,
+                low,
+                high,
+                sense="share",
+                spelled=True,
+                ratio_word=True,
+            )
     return Mention(i, k + 1, toks[i].start, toks[k].end, "ratio", value, sense="share", spelled=True, ratio_word=True)
 
 
@@ -184,6 +204,8 @@ def _mention_at(toks: list[Token], i: int, text: str, base: int) -> tuple[Mentio
         hi = _second(toks, j + 1, text, base)
         if hi is not None and _code(toks, j, value, hi[1]):
             return None, hi[0]  # "1577-6635": a phone number or code, not a range
+        if hi is not None and hi[1] > 100 * value and toks[hi[0] - 1].low in ("million", "thousand", "billion"):
+            value *= SCALES[toks[hi[0] - 1].low]  # "between 1.5 and 3.5 million"
         if hi is not None and hi[1] > value:
             end = hi[0]
             if is_year(toks[i]) and is_year(toks[j + 1]):
