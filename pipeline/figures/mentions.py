@@ -97,7 +97,7 @@ def _fraction(toks: list[Token], i: int) -> Mention | None:
     if after == "to" and k + 2 < len(toks):  # "one-quarter to one-fifth"
         upper = _fraction(toks, k + 2)
         if upper is not None and upper.value is not None:
-            low, high = sorted((value, upper.value))
+            bounds = sorted((value, upper.value))
             end = upper.last
             return Mention(
                 i,
@@ -106,8 +106,8 @@ def _fraction(toks: list[Token], i: int) -> Mention | None:
                 toks[end - 1].end,
                 "ratio",
                 None,
-                low,
-                high,
+                bounds[0],
+                bounds[1],
                 sense="share",
                 spelled=True,
                 ratio_word=True,
