@@ -44,7 +44,8 @@ _LISTED = re.compile(r"\s*(?:,|and|, and)\s*")
 _PARTS = re.compile(r"\b(?:of (?:them|whom|those)|including|among them)\b", re.I)
 _WHOLE_FIRST = re.compile(r"\s*(?:of|among)\s+(?:the|these|those)\s+", re.I)  # "Of the 63 arrivals, 40 were men"
 _THEM = re.compile(r"\s*(?:of|among)\s+(?:them|those|whom)\b", re.I)
-_PART_OF = re.compile(r"\s*of\s+(?:the|all|these|those)?\s*", re.I)  # "Women accounted for 32 of the 67 arrivals"
+_PART_OF = re.compile(r"\s*,?\s*of\s+(?:the|all|these|those)?\s*", re.I)  # "Women accounted for 32 of the 67 arrivals"
+_OR = re.compile(r"\s*,?\s*or\s*", re.I)
 _SAME_SHARE = re.compile(r"\b(?:this|that|the)\s+(?:ratio|share|proportion|percentage|figure)\b", re.I)
 _RECALL = re.compile(r"\b(?:the|these|those)\s+$", re.I)
 _FROM = re.compile(r"\b(?:from|compared with|versus)\s*$", re.I)
@@ -181,6 +182,16 @@ def _counts_inherit(text: str, figures: list[Figure], at: int) -> list[Figure]:
     out: list[Figure] = []
     for fig in figures:
         counts = [f for f in out if f.kind == "count"]
+        if fig.kind != "count" and counts:
+            if _PARTS.search(text[counts[-1].end : fig.end + 12]):  # "31,000 registered, 71 per cent of them women"
+                whole = counts[-1]
+                fig = replace(
+                    fig,
+                    metric=whole.metric,
+                    year=whole.year,
+                    period=whole.period,
+                    notes=(*fig.notes, f"metric, year, period: share of {whole.text!r}"),
+                )
         if fig.kind != "count" or not counts:
             out.append(fig)
             continue
@@ -218,9 +229,11 @@ def _counts_inherit(text: str, figures: list[Figure], at: int) -> list[Figure]:
                 period=nxt.period,
                 notes=(*fig.notes[:0], "metric, year, period: listed with the next figure"),
             )
-    for k, fig in enumerate(out[:-1]):
-        whole = out[k + 1]
-        if whole.kind == "count" and _PART_OF.fullmatch(text[fig.end : whole.start]):  # "60% of the 460 defectors"
+    for k in range(len(out) - 2, -1, -1):  # right to left: "430, or 88%, of the 488" chains to the 488
+        fig, whole = out[k], out[k + 1]
+        between = text[fig.end : whole.start]
+        chained = whole.kind != "count" and "part of" in str(whole.notes) and _OR.fullmatch(between)
+        if (whole.kind == "count" and _PART_OF.fullmatch(between)) or chained:  # "60% of the 460 defectors"
             out[k] = replace(
                 fig,
                 metric=whole.metric,
@@ -255,11 +268,18 @@ def _recalled(text: str, earlier: list[Figure], found: list[Figure]) -> list[Fig
                 fig = replace(
                     fig, subgroup=shares[-1], notes=(*fig.notes, f"subgroup: the share named before ({shares[-1]})")
                 )
-        split = fig.subgroup is not None and any(n.endswith("no-period") for n in fig.notes)
+        split = fig.subgroup in ("women", "men") and any(n.endswith("no-period") for n in fig.notes)
         alone = not any(o.kind == "count" and "split of" not in str(o.notes) for o in out)
         split = split and alone and not _WHOLE_FIRST.match(fig.sentence)
         if fig.kind == "count" and split and earlier:  # "Women made up the vast majority, at 210": the total's split
-            totals = [e for e in earlier if e.sentence == earlier[-1].sentence and e.kind == "count" and e.year]
+            totals = [
+                e
+                for e in earlier
+                if e.sentence == earlier[-1].sentence
+                and e.kind == "count"
+                and e.year
+                and (e.value or 0) > (fig.value or 0)
+            ]
             if totals:
                 whole = totals[0]
                 fig = replace(

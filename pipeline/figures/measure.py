@@ -72,7 +72,9 @@ _EVENT = re.compile(
 )
 _DIFFERENCE = re.compile(
     r"(?:\b(?:a|the)\s+(?:drop|fall|decline|decrease|rise|increase|gain|jump)\s+of\s*$)"
-    r"|(?:^\s*(?:fewer|more|less)\b(?!\s+than\b))",
+    r"|(?:\b(?:ris\w*|rose|fell|fall\w*|drop\w*|declin\w*|decreas\w*|increas\w*|jump\w*|grew|grow\w*|climb\w*|"
+    r"plung\w*|shr[iau]nk\w*)\s+(?:\w+\s+)?by\s+(?:over|more\s+than|about|around|nearly|some|almost)?\s*$)"
+    r"|(?:^\s*(?:fewer|more|less)\b)",
     re.I,
 )
 _RATE_BEFORE = re.compile(r"\b(?:an?\s+)?(?:average|monthly\s+average|avg\.?)\s+of\s*$", re.I)
