@@ -182,16 +182,15 @@ def _counts_inherit(text: str, figures: list[Figure], at: int) -> list[Figure]:
     out: list[Figure] = []
     for fig in figures:
         counts = [f for f in out if f.kind == "count"]
-        if fig.kind != "count" and counts:
-            if _PARTS.search(text[counts[-1].end : fig.end + 12]):  # "31,000 registered, 71 per cent of them women"
-                whole = counts[-1]
-                fig = replace(
-                    fig,
-                    metric=whole.metric,
-                    year=whole.year,
-                    period=whole.period,
-                    notes=(*fig.notes, f"metric, year, period: share of {whole.text!r}"),
-                )
+        if fig.kind != "count" and counts and _PARTS.search(text[counts[-1].end : fig.end + 12]):
+            whole = counts[-1]  # "31,000 registered, 71 per cent of them women"
+            fig = replace(
+                fig,
+                metric=whole.metric,
+                year=whole.year,
+                period=whole.period,
+                notes=(*fig.notes, f"metric, year, period: share of {whole.text!r}"),
+            )
         if fig.kind != "count" or not counts:
             out.append(fig)
             continue

@@ -73,10 +73,10 @@ _EVENT = re.compile(
 _DIFFERENCE = re.compile(
     r"(?:\b(?:a|the)\s+(?:drop|fall|decline|decrease|rise|increase|gain|jump)\s+of\s*$)"
     r"|(?:\b(?:ris\w*|rose|fell|fall\w*|drop\w*|declin\w*|decreas\w*|increas\w*|jump\w*|grew|grow\w*|climb\w*|"
-    r"plung\w*|shr[iau]nk\w*)\s+(?:\w+\s+)?by\s+(?:over|more\s+than|about|around|nearly|some|almost)?\s*$)"
-    r"|(?:^\s*(?:fewer|more|less)\b)",
+    r"plung\w*|shr[iau]nk\w*)\s+(?:\w+\s+)?by\s+(?:over|more\s+than|about|around|nearly|some|almost)?\s*$)",
     re.I,
 )
+_DIFFERENCE_AFTER = re.compile(r"^\s*(?:fewer|more|less)\b", re.I)  # "94 fewer than", "only ten more"
 _RATE_BEFORE = re.compile(r"\b(?:an?\s+)?(?:average|monthly\s+average|avg\.?)\s+of\s*$", re.I)
 _RATE_AFTER = re.compile(r"^\s*(?:[a-z-]+\s+){0,4}?(?:every|each|per|a)\s+(?:month|week|day)\b", re.I)
 _SAMPLE = re.compile(
@@ -135,7 +135,7 @@ def count_metric(
         return Decision(vocab.other_metric, "not-counted")
     if value is not None and value > vocab.total_max:
         return Decision(vocab.other_metric, "not-counted")
-    if _DIFFERENCE.search(before) or _DIFFERENCE.search(after):
+    if _DIFFERENCE.search(before) or _DIFFERENCE_AFTER.search(after):
         return Decision(vocab.other_metric, "difference")
     if _RATE_BEFORE.search(before) or _RATE_AFTER.search(after):
         return Decision(vocab.other_metric, "rate")
