@@ -76,6 +76,7 @@ _DIFFERENCE = re.compile(
     r"plung\w*|shr[iau]nk\w*)\s+(?:\w+\s+)?by\s+(?:over|more\s+than|about|around|nearly|some|almost)?\s*$)",
     re.I,
 )
+_TOTAL = re.compile(r"\b(?:total|tally|cumulative|in all)\b", re.I)
 _DIFFERENCE_AFTER = re.compile(r"^\s*(?:fewer|more|less)\b", re.I)  # "94 fewer than", "only ten more"
 _RATE_BEFORE = re.compile(r"\b(?:an?\s+)?(?:average|monthly\s+average|avg\.?)\s+of\s*$", re.I)
 _RATE_AFTER = re.compile(r"^\s*(?:[a-z-]+\s+){0,4}?(?:every|each|per|a)\s+(?:month|week|day)\b", re.I)
@@ -143,6 +144,12 @@ def count_metric(
         return Decision(vocab.other_metric, "sample")
     if vocab.elsewhere(clause):
         return Decision(vocab.other_metric, "elsewhere")
+    if value is not None and value > vocab.period_max and periodic and cue == vocab.default_metric:
+        own_year = when is not None and when.year is not None and when.kind not in ("sofar", "todate")
+        if own_year and not vocab.state(clause) and not _TOTAL.search(clause):
+            # "Some 25,000 defectors arrived in 2023 alone": a claim about a period, however implausible; the
+            # schema's range check, not the extractor, is what refuses it
+            return Decision(vocab.default_metric, "period-claim")
     if value is not None and value > vocab.period_max and vocab.is_topical(sentence):
         return Decision(vocab.total_metric, "running-total")
     if vocab.anaphora is not None and vocab.anaphora.search(before):
