@@ -135,6 +135,8 @@ def _figures_of(
                 m, clause, text[lo : m.start], text[m.end : sent.end], sent.text, when, vocab
             )
             metric, notes = decided.value, (f"metric: {decided.rule}",)
+            if decided.rule == "difference" and not (paired and paired[k]):  # "a drop of 120 from the year before"
+                when = anchor.pick(text, spans, k, times, True, context)
         else:
             decided = measure.share_metric(m, clause, sent.text, sense, group, when, vocab)
             metric, notes = decided.value, (f"metric: {decided.rule}",)

@@ -65,7 +65,7 @@ def pick(
             When(w.start, w.end, "year", int(w.period[-4:])) if w.kind == "span" and w.period else w for w in usable
         ]
     if any(w.kind == "span" for w in usable):  # "1,200 a year between 2012 and 2019": the span says more
-        usable = [w for w in usable if w.kind != "each"]
+        usable = [w for w in usable if w.kind not in ("each", "annual")]
     start, end = spans[k]
     labelled = [
         w for w in usable if w.kind in _YEARS and 0 <= start - w.end <= 2 and text[w.end : start].strip() == ":"
