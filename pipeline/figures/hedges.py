@@ -110,6 +110,14 @@ def _phrase(toks: list[Token], start: int, stop: int) -> str:
     return " ".join(t.low for t in toks[start:stop])
 
 
+def _estimated(toks: list[Token], mention: Mention) -> bool:
+    """Whether an estimate verb governs the number: "estimated that 2 million", "are estimated to have"."""
+    before = [t.low for t in toks[max(mention.first - 4, 0) : mention.first]]
+    after = [t.low for t in toks[mention.last : mention.last + 5]]
+    near_before = any(w.startswith("estimat") for w in before) and "," not in before
+    return near_before or any(w in ("estimated", "estimates") for w in after[:4])
+
+
 def hedge(toks: list[Token], mention: Mention) -> tuple[Hedge, int, int]:
     """The hedge of a mention and the span widened to cover the hedging words: (hedge, start, end)."""
     found: Hedge = "exact"
@@ -122,9 +130,13 @@ def hedge(toks: list[Token], mention: Mention) -> tuple[Hedge, int, int]:
             if phrase == "up to" and (verb.endswith("ed") or verb in _MOVED):
                 found = "exact"
                 break
+            if found == "at_least" and verb in ("not", "never", "no"):
+                found = "at_most"  # "will likely not surpass 1,000"
             # "A total of 196" quotes the number; hedging words are part of what the text states
             start = toks[mention.first - n].start if found != "exact" or phrase == "between" else start
             break
+    if found == "exact" and _estimated(toks, mention):
+        found = "approximate"  # "sources estimated that 2 million", "12 were estimated to have entered"
     for n in (2, 1):
         last = mention.last + n
         if last > len(toks):
