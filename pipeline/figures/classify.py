@@ -1,4 +1,4 @@
-"""Decide which mentions are figures, and what they measure: metric, subgroup, sense."""
+"""Decide which mentions are figures, and what they split or compare: subgroup, sense (metric: ``measure``)."""
 
 from __future__ import annotations
 
@@ -299,15 +299,3 @@ def sense(toks: list[Token], m: Mention) -> Sense | None:
     if _CHANGE_AFTER.match(after):
         return "change"
     return "share"
-
-
-def metric(stretch: str, tail: str, sentence: str, m: Mention, vocab: Vocabulary) -> str:
-    """The metric from the figure's own stretch of the sentence, else its predicate further on, else (for ratios
-    and shares) the sentence."""
-    found = vocab.metric(stretch)
-    if found is None:
-        found = vocab.metric(tail)  # "Nearly 1,000 defectors, or about 3 percent of the total, have left"
-    if found is None and m.kind != "count":
-        found = vocab.metric(sentence)
-        found = found if found != "other" else None
-    return found or "arrivals"

@@ -1,0 +1,195 @@
+"""How the figures of an article refer to each other, and what each takes from the one it names.
+
+A figure's own clause decides its fields first (``measure``, ``dating``); then these links, each named in the figure's
+notes for ``--explain``, may replace them:
+
+- ``part of``: "Of the 63 arrivals, 40 were men", "831 of them men", "32 of the 67 arrivals", "60% of the 460": a part
+  takes what its whole measures and when.
+- ``recalls``: "the 63", "these 92 individuals", a distinctive number written again ("with 863 defectors"): the figure
+  it names.
+- ``split of``: "Women made up the vast majority, at 210": a split by sex of the total in the sentence before.
+- ``listed with``: "39 male and 96 female defectors arrived during the period": one time for a list.
+- shares and changes listed after another take its sense and subgroup; a share named again ("this ratio") takes the
+  subgroup of the share before.
+- a base ("rose to 34,078 from 33,882"; "to 196 from 67") takes the metric of its change and the year before.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from pipeline.records import Figure
+
+_LISTED = re.compile(r"\s*(?:,|and|, and)\s*")
+_PARTS = re.compile(r"\b(?:of (?:them|whom|those)|including|among them)\b", re.I)
+_WHOLE_FIRST = re.compile(r"\s*(?:of|among)\s+(?:the|these|those)\s+", re.I)  # "Of the 63 arrivals, 40 were men"
+_THEM = re.compile(r"\s*(?:of|among)\s+(?:them|those|whom)\b", re.I)
+_PART_OF = re.compile(r"\s*,?\s*of\s+(?:the|all|these|those)?\s*", re.I)  # "Women accounted for 32 of the 67 arrivals"
+_OR = re.compile(r"\s*,?\s*or\s*", re.I)
+_SAME_SHARE = re.compile(r"\b(?:this|that|the)\s+(?:ratio|share|proportion|percentage|figure)\b", re.I)
+_RECALL = re.compile(r"\b(?:the|these|those)\s+$", re.I)
+_FROM = re.compile(r"\b(?:from|compared with|versus)\s*$", re.I)
+_OWN_TIME = re.compile(
+    r"[^,;.]*?(?:\b(?:19|20)[0-9]{2}\b|\byear|\bquarter|\bhalf\b|\bmonths?\b|"
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)",
+    re.I,
+)
+_SAME_GROUP = re.compile(r"(?:accounting for|making up|representing|or|from|versus|compared with|against)\s*$", re.I)
+
+
+def _parts(text: str, figures: list[Figure], at: int) -> list[Figure]:
+    """Counts that are parts or bases of an earlier count take what it measures: "947 had defected by 1998, 831 of
+    them men" (cumulative); "rose to 34,078 from 33,882"; "to 196 from 67" (the base is the year before)."""
+    out: list[Figure] = []
+    for fig in figures:
+        counts = [f for f in out if f.kind == "count"]
+        if fig.kind != "count" and counts and _PARTS.search(text[counts[-1].end : fig.end + 12]):
+            whole = counts[-1]  # "31,000 registered, 71 per cent of them women"
+            fig = replace(
+                fig,
+                metric=whole.metric,
+                year=whole.year,
+                period=whole.period,
+                notes=(*fig.notes, f"metric, year, period: share of {whole.text!r}"),
+            )
+        if fig.kind != "count" or not counts:
+            out.append(fig)
+            continue
+        whole, prev = counts[0], counts[-1]
+        head = text[at : whole.start]
+        if _PARTS.search(text[whole.end : fig.end + 12]) or _WHOLE_FIRST.fullmatch(head):
+            fig = replace(
+                fig,
+                metric=whole.metric,
+                year=fig.year
+                if fig.year is not None and fig.year != whole.year and fig.metric == whole.metric
+                else whole.year,
+                period=whole.period,
+                notes=(f"metric, year, period: part of {whole.text!r}",),
+            )
+        elif _FROM.search(text[prev.end : fig.start]):
+            if fig.metric == "arrivals" and prev.metric == "cumulative":
+                fig = replace(fig, metric="cumulative")
+            if _OWN_TIME.match(text, fig.end) is None and fig.year is not None and fig.year == prev.year:
+                fig = replace(fig, year=fig.year - 1)
+        out.append(fig)
+    for k, fig in enumerate(out[:-1]):  # "39 male and 96 female defectors arrived during the period": one time
+        nxt = out[k + 1]
+        unanchored = any(n.startswith("year") and not n.endswith("anchor") for n in fig.notes)
+        if (
+            unanchored
+            and nxt.kind == fig.kind
+            and _LISTED.fullmatch(text[fig.end : nxt.start])
+            and "anchor" in str(nxt.notes)
+        ):
+            out[k] = replace(
+                fig,
+                metric=nxt.metric,
+                year=nxt.year,
+                period=nxt.period,
+                notes=(*fig.notes[:0], "metric, year, period: listed with the next figure"),
+            )
+    for k in range(len(out) - 2, -1, -1):  # right to left: "430, or 88%, of the 488" chains to the 488
+        fig, whole = out[k], out[k + 1]
+        between = text[fig.end : whole.start]
+        chained = whole.kind != "count" and "part of" in str(whole.notes) and _OR.fullmatch(between)
+        if (whole.kind == "count" and _PART_OF.fullmatch(between)) or chained:  # "60% of the 460 defectors"
+            out[k] = replace(
+                fig,
+                metric=whole.metric,
+                year=whole.year,
+                period=whole.period,
+                notes=(f"metric, year, period: part of {whole.text!r}",),
+            )
+    return out
+
+
+def _recalls(text: str, earlier: list[Figure], found: list[Figure]) -> list[Figure]:
+    """A count named again ("the 63", "these 92 individuals", "Of the 196") is the earlier figure: it takes what
+    that one measures and when."""
+    out: list[Figure] = []
+    for fig in found:
+        if _THEM.match(fig.sentence) and earlier and fig.kind == "count":  # "Of them, 210 were women"
+            wholes = [e for e in earlier if e.sentence == earlier[-1].sentence and e.kind == "count"]
+            if wholes:
+                whole = wholes[0]
+                fig = replace(
+                    fig,
+                    metric=whole.metric,
+                    year=whole.year,
+                    period=whole.period,
+                    notes=(f"metric, year, period: part of {whole.text!r} (the sentence before)",),
+                )
+            out.append(fig)
+            continue
+        if fig.kind != "count" and fig.subgroup is None and _SAME_SHARE.search(fig.sentence):
+            shares = [e.subgroup for e in earlier if e.kind != "count" and e.sense == "share" and e.subgroup]
+            if shares:  # "this ratio has crept upward: it first reached 80%": the share named before
+                fig = replace(
+                    fig, subgroup=shares[-1], notes=(*fig.notes, f"subgroup: the share named before ({shares[-1]})")
+                )
+        split = fig.subgroup in ("women", "men") and any(n.endswith("no-period") for n in fig.notes)
+        alone = not any(o.kind == "count" and "split of" not in str(o.notes) for o in out)
+        split = split and alone and not _WHOLE_FIRST.match(fig.sentence)
+        if fig.kind == "count" and split and earlier:  # "Women made up the vast majority, at 210": the total's split
+            totals = [
+                e
+                for e in earlier
+                if e.sentence == earlier[-1].sentence
+                and e.kind == "count"
+                and e.year
+                and (e.value or 0) > (fig.value or 0)
+            ]
+            if totals:
+                whole = totals[0]
+                fig = replace(
+                    fig,
+                    metric=whole.metric,
+                    year=whole.year,
+                    period=whole.period,
+                    notes=(f"metric, year, period: split of {whole.text!r} (the sentence before)",),
+                )
+                out.append(fig)
+                continue
+        distinct = fig.value is not None and fig.value >= 20 and fig.value % 100 != 0  # "with 863 defectors"
+        weak = any(n.endswith(("no-period", "event")) for n in fig.notes)
+        recall = _RECALL.search(text[max(0, fig.start - 12) : fig.start]) or (distinct and weak)
+        if fig.kind == "count" and fig.value is not None and recall:
+            same = [e for e in earlier if e.kind == "count" and e.value == fig.value]
+            if same:
+                named = same[-1]
+                fig = replace(
+                    fig,
+                    metric=named.metric,
+                    year=named.year,
+                    period=named.period,
+                    notes=(f"metric, year, period: recalls {named.text!r} of {named.sentence[:40]!r}",),
+                )
+        out.append(fig)
+    return out
+
+
+def _listed_shares(text: str, figures: list[Figure]) -> list[Figure]:
+    """Shares and changes listed after another take its sense and subgroup: "rose 20 percent, 18 percent and 5
+    percent"; "164 were women, or 83.7 percent"; "fell to 51 percent in 2021 from 72 percent"."""
+    out: list[Figure] = []
+    for fig in figures:
+        prev = out[-1] if out else None
+        if prev is None or fig.kind == "count":
+            out.append(fig)
+            continue
+        between = text[prev.end : fig.start]
+        if fig.sense == "share" and prev.kind == fig.kind and prev.sense == "change" and _LISTED.fullmatch(between):
+            fig = replace(fig, sense="change")
+        grouped = [f.subgroup for f in out if f.subgroup is not None]
+        if fig.sense == "share" and fig.subgroup is None and grouped and _SAME_GROUP.search(between):
+            fig = replace(fig, subgroup=grouped[-1])
+        out.append(fig)
+    return out
+
+
+def resolve(text: str, earlier: list[Figure], found: list[Figure], at: int) -> list[Figure]:
+    """The figures ``found`` in the sentence starting at ``at``, with what their links to each other and to the
+    ``earlier`` figures of the article say."""
+    return _parts(text, _recalls(text, earlier, _listed_shares(text, found)), at)
