@@ -9,6 +9,8 @@ Rules, first that applies decides (the name is kept on the figure for ``--explai
 3. ``published``: a running total, or a one-off count with no time of its own that the clause puts in the present or
    on the day of the story, is as of publication ("is home to 34,000"; "ten arrived today"): the publication year.
    ``past``: a one-off count told in the past with no time ("three friends were executed") has none.
+   ``so-far``: a period statistic of the publication year itself, told as done ("444 in 2015", published July 2015),
+   covers January to the last full month.
 4. ``context``: a period statistic with no time of its own takes the year the article is talking about.
 5. ``none``: nothing fixes it.
 """
@@ -19,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.figures.measure import PERIODIC, event
-from pipeline.figures.timeref import When
+from pipeline.figures.timeref import When, so_far
 from pipeline.figures.vocab import Vocabulary
 from pipeline.records import Published
 
@@ -39,6 +41,15 @@ _PRESENT = re.compile(
 )
 
 
+_MODAL = re.compile(r"\b(?:will|would|could|might|may|expect\w*|forecast\w*|project\w*|likely|if|should)\b", re.I)
+
+
+def _so_far(when: When, clause: str, sentence: str, published: Published | None) -> bool:
+    """Whether a count of the publication year, told as done, covers only the months already past."""
+    current = published is not None and published.month is not None and when.year == published.year
+    return current and when.kind in ("year", "rel") and _MODAL.search(sentence) is None
+
+
 @dataclass(frozen=True)
 class Dated:
     """A figure's year and period, and the rule that set them."""
@@ -55,6 +66,10 @@ def date(
     total = metric == vocab.total_metric
     own = when is not None and when.kind in PERIODIC and (when.year is not None or when.period is not None)
     if own and when is not None and not (total and when.year is None):  # a total "in recent years" is as of now
+        if metric != vocab.default_metric and when.kind == "lastmonth":
+            return Dated(when.year, None, "anchor")  # "detained them last month": an event's month is no period
+        if metric == vocab.default_metric and when.period is None and _so_far(when, clause, sentence, published):
+            return Dated(when.year, so_far(published), "so-far")  # "444 in 2015" published in July 2015: Jan-Jun
         return Dated(when.year, None if total else when.period, "anchor")
     if not total and metric != vocab.default_metric:
         since = _SINCE.search(clause)

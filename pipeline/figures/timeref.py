@@ -195,6 +195,14 @@ def _spoken(phrase: str) -> int:
     return century + sum(_SPOKEN_VALUES.get(w, 0) for w in words[1:])
 
 
+def so_far(published: Published | None) -> str | None:
+    """The period from January to the last full month before publication: "Jan-Sep", "H1", "Q1"."""
+    if published is None or published.month is None or published.month < 2:
+        return None
+    month = published.month - 1
+    return {1: "January", 3: "Q1", 6: "H1", 12: None}.get(month, f"Jan-{MONTHS[month - 1][:3].title()}")
+
+
 def _month(name: str) -> int:
     return next(i for i, m in enumerate(MONTHS, 1) if m.startswith(name.lower()[:3]))
 
@@ -250,9 +258,7 @@ def _when(kind: str, m: re.Match[str], i: int, published: Published | None) -> W
     if kind in ("todate", "sofar"):
         if published is None or published.month is None or published.month == 1:
             return When(m.start(), m.end(), kind, published.year if published else None)
-        month = published.month - 1
-        label = {1: "January", 3: "Q1", 6: "H1", 9: "Jan-Sep"}.get(month, f"Jan-{MONTHS[month - 1][:3].title()}")
-        return When(m.start(), m.end(), kind, published.year, label)
+        return When(m.start(), m.end(), kind, published.year, so_far(published))
     if kind == "lastmonth":
         if published is None or published.month is None:
             return When(m.start(), m.end(), kind, None)
