@@ -64,7 +64,7 @@ def pick(
         usable = [
             When(w.start, w.end, "year", int(w.period[-4:])) if w.kind == "span" and w.period else w for w in usable
         ]
-    if any(w.kind == "span" for w in usable):  # "1,200 a year between 2012 and 2019": the span says more
+    if any(w.kind in ("span", "decade") for w in usable):  # "1,200 a year between 2012 and 2019": the span says more
         usable = [w for w in usable if w.kind not in ("each", "annual")]
     start, end = spans[k]
     labelled = [

@@ -95,7 +95,8 @@ _PATTERNS = [
     # "this year through July": January through that month
     (
         "monthspan",
-        rf"\b(?:through|thru|until|till|up\s+to)\s+(?P<m2>{_MONTH})\b(?!\s*\.?\s*[0-9]{{1,2}}\b)(?:\s+(?P<of>{_YEAR}))?",
+        rf"\b(?:through|thru|until|till|up\s+to|by)\s+(?:(?:the\s+)?end\s+(?:of\s+)?)?(?P<m2>{_MONTH})\b"
+        rf"(?!\s*\.?\s*[0-9]{{1,2}}\b)(?:\s+(?P<of>{_YEAR}|{_REL}))?",
     ),
     (
         "month",
