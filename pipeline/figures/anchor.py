@@ -11,11 +11,12 @@ _JOINED = re.compile(r"\s*(?:and|or|,)\s*")
 # The base of a change ("up from 67 in 2022", "three times 2022's", "half the level of 2011", "since the 2009 peak")
 _BASE = re.compile(
     r"\b(?:as|than|from|over|compared with|compared to|against|versus|vs\.?|on|of|times|since(?: the)?)"
-    r"(?:\s+[0-9][0-9,.]*)?(?:\s+in)?\s*$",
+    r"(?:\s+[0-9][0-9,.]*)?(?:\s+in)?(?:\s+the)?\s*$",
     re.I,
 )
 # "almost triple the previous year's 67": the base, when the time is "the previous year"
 _BASE_MULTIPLE = re.compile(r"\b(?:triple|double|twice|thrice|quadruple|half)\s*$", re.I)
+_ASIDE = re.compile(r"[^,;.]{0,40},")  # the figure's noun phrase, then a comma: an aside before its verb
 _SINCE = re.compile(r"\bsince\s+$", re.I)
 _PERIODS = frozenset(("quarter", "half", "months", "monthspan", "month"))
 _YEARS = frozenset(("year", "rel", "spoken"))
@@ -79,6 +80,10 @@ def pick(
     before = [w for w in usable if w.end <= start]
     if before:
         return before[-1]
+    if after and _ASIDE.match(text, end) is not None:
+        # "About 10 elite defectors, among them diplomats, ..., entered last year": the verb, and its time, come
+        # after an aside
+        return after[0]
     if context is not None:
         return context
     later = [w for w in usable if w.start >= end]

@@ -109,6 +109,13 @@ def _counted_noun(after: str, vocab: Vocabulary) -> str | None:
     return None
 
 
+def _narrow(clause: str, before: str) -> str:
+    """The clause from the last break before the number (``clause`` starts with ``before``): "Speaking on Wednesday,
+    an official said 31 had arrived" dates the briefing, not the 31."""
+    cut = max(before.rfind(mark) for mark in ",;—")
+    return clause[cut + 1 :] if cut >= 0 else clause
+
+
 def event(clause: str) -> bool:
     """Whether the clause names a one-off event's day ("arrived today", "on Monday", "aboard a plane")."""
     return _EVENT.search(_SAID.sub(" ", clause)) is not None
@@ -154,7 +161,7 @@ def count_metric(
         return Decision(vocab.total_metric, "running-total")
     if vocab.anaphora is not None and vocab.anaphora.search(before):
         return Decision(vocab.default_metric, "anaphor")  # "put the number at around 190": the statistic again
-    if event(clause):
+    if event(_narrow(clause, before)):
         return Decision(vocab.other_metric, "event")
     if vocab.state(clause) and not periodic:
         return Decision(vocab.total_metric, "state")
