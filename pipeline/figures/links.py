@@ -24,7 +24,11 @@ from pipeline.records import Figure
 _LISTED = re.compile(r"\s*(?:,|and|, and)\s*")
 _PARTS = re.compile(r"\b(?:of (?:them|whom|those)|including|among them)\b", re.I)
 _WHOLE_FIRST = re.compile(r"\s*(?:of|among)\s+(?:the|these|those)\s+", re.I)  # "Of the 63 arrivals, 40 were men"
-_THEM = re.compile(r"\s*(?:of|among)\s+(?:them|those|whom)\b", re.I)
+_THEM = re.compile(
+    r"\s*(?:(?:of|among)\s+(?:them|those|whom)\b|(?:the|this|that)\s+(?:total|figure|number|group)\s+"
+    r"(?:is|was|were)\s+(?:made\s+up\s+of|split\s+between|divided\s+into))",
+    re.I,
+)  # "Of them, 210 were women"; "The total is made up of 39 males and 96 females"
 _PART_OF = re.compile(r"\s*,?\s*of\s+(?:the|all|these|those)?\s*", re.I)  # "Women accounted for 32 of the 67 arrivals"
 _OR = re.compile(r"\s*,?\s*or\s*", re.I)
 _SAME_SHARE = re.compile(r"\b(?:this|that|the)\s+(?:ratio|share|proportion|percentage|figure)\b", re.I)

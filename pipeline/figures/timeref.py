@@ -71,6 +71,8 @@ _PATTERNS = [
         rf"\b(?:between\s+(?P<c>{_YEAR})\s+and|(?:from\s+)?(?P<a>{_YEAR})\s*(?:-|–|—|to|through))\s*(?P<b>{_YEAR})\b",
     ),
     ("since", rf"\bsince\s+(?:the\s+)?(?:[a-z-]+\s+){{0,8}}?(?:in\s+)?{_YEAR}\b"),
+    # "the third and fourth quarters": two periods (their halves of the span, one each)
+    ("quarters", r"\b(?P<o1>first|second|third|fourth)\s+and\s+(?P<o2>second|third|fourth|final|last)\s+quarters\b"),
     ("quarter", rf"\b(?P<ord>first|second|third|fourth|final|last|1st|2nd|3rd|4th)\s+quarter{_OF}"),
     ("quarter", rf"\bQ(?P<q>[1-4])(?:\s+(?:of\s+)?(?P<of>{_YEAR}))?\b"),
     ("half", rf"\b(?P<ord>first|second)\s+half{_OF}"),
@@ -136,6 +138,7 @@ _HINTS = {
     "span": ("19", "20"),
     "since": ("since",),
     "quarter": ("quarter", "q1", "q2", "q3", "q4"),
+    "quarters": ("quarters",),
     "half": ("half", "h1", "h2"),
     "months": ("months",),
     "monthspan": ("end of", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
@@ -367,6 +370,14 @@ def find(
     found: list[When] = []
     implicit: set[int] = set()  # periods that name no year of their own ("in the second quarter")
     for i, m in _scan(sentence):
+        if _PATTERNS[i][0] == "quarters":  # one period per ordinal, each with the span of its own word
+            for name in ("o1", "o2"):
+                q = _ORD[m.group(f"g{i}_{name}").lower()]
+                a, b = m.span(f"g{i}_{name}")
+                year = _latest_year(q * 3, published)
+                implicit.add(len(found))
+                found.append(When(a + base, b + base, "quarter", year, f"Q{q}"))
+            continue
         w = _when(_PATTERNS[i][0], m, i, published)
         if w.kind == "again":
             w = replace(w, period=(m.group(f"g{i}_ord") or "first").lower())
