@@ -30,6 +30,9 @@ _THEM = re.compile(
     re.I,
 )  # "Of them, 210 were women"; "The total is made up of 39 males and 96 females"
 _PART_OF = re.compile(r"\s*,?\s*of\s+(?:the|all|these|those)?\s*", re.I)  # "Women accounted for 32 of the 67 arrivals"
+_BASE_NEXT = re.compile(
+    r"[^,;.]{0,60},?\s*(?:up|down|rising|falling)\s+(?:slightly\s+|sharply\s+)?from\s+(?:the\s+)?", re.I
+)
 _OR = re.compile(r"\s*,?\s*or\s*", re.I)
 _SAME_SHARE = re.compile(r"\b(?:this|that|the)\s+(?:ratio|share|proportion|percentage|figure)\b", re.I)
 _RECALL = re.compile(r"\b(?:the|these|those)\s+$", re.I)
@@ -92,7 +95,21 @@ def _parts(text: str, figures: list[Figure], at: int) -> list[Figure]:
                 metric=nxt.metric,
                 year=nxt.year,
                 period=nxt.period,
-                notes=(*fig.notes[:0], "metric, year, period: listed with the next figure"),
+                notes=("metric, year, period: listed with the next figure",),
+            )
+        elif (
+            unanchored
+            and nxt.kind == "count" == fig.kind
+            and nxt.year
+            and _BASE_NEXT.fullmatch(text[fig.end : nxt.start])
+        ):
+            # "881 defected, down from 1,036 in the same period last year": the figure is its base's year after
+            out[k] = replace(
+                fig,
+                metric=nxt.metric,
+                year=nxt.year + 1,
+                period=nxt.period,
+                notes=(f"metric, year, period: the year after its base {nxt.text!r}",),
             )
     for k in range(len(out) - 2, -1, -1):  # right to left: "430, or 88%, of the 488" chains to the 488
         fig, whole = out[k], out[k + 1]
