@@ -254,7 +254,7 @@ def _subject(before: str, after: str, m: Mention, vocab: Vocabulary) -> str | No
     "72 percent of the 34,078 defectors ... are women"."""
     words = vocab.subgroup_words
     subject = re.compile(
-        rf"\b({words})[\s,]+(?:[a-z]+\s+){{0,2}}?(?:made|make|making|accounted|account|accounting|comprised|represented)\b",
+        rf"\b({words})[\s,]+(?:[a-z]+[\s,]+){{0,3}}?(?:made|make|making|accounted|account|accounting|comprised|represented)\b",
         re.I,
     )
     hits = list(subject.finditer(before))

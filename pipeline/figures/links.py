@@ -25,7 +25,7 @@ _LISTED = re.compile(r"\s*(?:,|and|, and)\s*")
 _PARTS = re.compile(r"\b(?:of (?:them|whom|those)|including|among them)\b", re.I)
 _WHOLE_FIRST = re.compile(r"\s*(?:of|among)\s+(?:the|these|those)\s+", re.I)  # "Of the 63 arrivals, 40 were men"
 _THEM = re.compile(
-    r"\s*(?:(?:of|among)\s+(?:them|those|whom)\b|(?:the|this|that)\s+(?:total|figure|number|group)\s+"
+    r"\s*(?:(?:of|among)\s+(?:them|those|these|whom)\b|(?:the|this|that)\s+(?:total|figure|number|group)\s+"
     r"(?:is|was|were)\s+(?:made\s+up\s+of|split\s+between|divided\s+into))",
     re.I,
 )  # "Of them, 210 were women"; "The total is made up of 39 males and 96 females"
@@ -42,7 +42,9 @@ _OWN_TIME = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)",
     re.I,
 )
-_SAME_GROUP = re.compile(r"(?:accounting for|making up|representing|or|from|versus|compared with|against)\s*$", re.I)
+_SAME_GROUP = re.compile(
+    r"(?:accounting for|making up|representing|or|from|versus|compared with|against|, at)\s*$", re.I
+)
 
 
 def _parts(text: str, figures: list[Figure], at: int) -> list[Figure]:
@@ -140,6 +142,7 @@ def _recalls(text: str, earlier: list[Figure], found: list[Figure]) -> list[Figu
                     metric=whole.metric,
                     year=whole.year,
                     period=whole.period,
+                    subgroup=fig.subgroup or whole.subgroup,  # "Of these [elite defectors], 54 defected before 2011"
                     notes=(f"metric, year, period: part of {whole.text!r} (the sentence before)",),
                 )
             out.append(fig)
