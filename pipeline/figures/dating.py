@@ -36,7 +36,8 @@ _MANY_YEARS = re.compile(
 
 _PRESENT = re.compile(
     r"\b(?:is|are|am|has|have|now|currently|still|remains?|lives?|living|faces?|facing|keeps?|holds?|holding|"
-    r"provides?|gets?|deserves?|includes?|stands?|number|numbers|escape|await|awaits|continues?|is being|are being)\b",
+    r"provides?|gets?|deserves?|includes?|stands?|number|numbers|escape|await|awaits|continues?|is being|are being|"
+    r"will|would)\b",
     re.I,
 )
 
@@ -84,7 +85,7 @@ def date(
         # a one-off count is as of publication when the clause says it is current ("are now in neighbouring
         # countries", "which has 84 students") or names the event's day ("arrived today"); a story told in the past
         # with no time ("Three friends of mine were executed") has no year
-        if _PRESENT.search(sentence or clause) or event(sentence or clause):
+        if _PRESENT.search(sentence or clause) or event(sentence or clause, reported=True):
             return Dated(published.year, None, "published")
         return Dated(None, None, "past")
     if when is not None and when.year is not None and not total and metric == vocab.default_metric:

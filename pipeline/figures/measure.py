@@ -116,9 +116,10 @@ def _narrow(clause: str, before: str) -> str:
     return clause[cut + 1 :] if cut >= 0 else clause
 
 
-def event(clause: str) -> bool:
-    """Whether the clause names a one-off event's day ("arrived today", "on Monday", "aboard a plane")."""
-    return _EVENT.search(_SAID.sub(" ", clause)) is not None
+def event(clause: str, reported: bool = False) -> bool:
+    """Whether the clause names a one-off event's day ("arrived today", "on Monday", "aboard a plane"); with
+    ``reported``, the day it was reported counts too ("officials said Friday")."""
+    return _EVENT.search(clause if reported else _SAID.sub(" ", clause)) is not None
 
 
 def count_metric(
