@@ -4,8 +4,9 @@ Rules, first that applies decides (the name is kept on the figure for ``--explai
 
 1. ``anchor``: a time expression anchors the figure (its own clause first, see ``anchor.pick``): its year and period.
    A running total has no period: "24,193 as of the end of September" is the total of that year.
-2. ``span``: "since 2020", "since last year" for a count that is not a running total: the years from then to
-   publication ("2020-2025"), no single year.
+2. ``span``: "since 2020", "since last year" for a count that is not a running total, or for a statistic said to
+   have held since then ("since Kim Jong-un took power in 2012, the annual number has ranged between"): the years
+   from then to the last year publication covers ("2020-2025", "2012-2019"), no single year.
 3. ``published``: a running total, or a one-off count with no time of its own that the clause puts in the present or
    on the day of the story, is as of publication ("is home to 34,000"; "ten arrived today"): the publication year.
    ``past``: a one-off count told in the past with no time ("three friends were executed") has none.
@@ -25,7 +26,17 @@ from pipeline.figures.timeref import When, so_far
 from pipeline.figures.vocab import Vocabulary
 from pipeline.records import Published
 
-_SINCE = re.compile(r"\bsince\s+(?:(?P<year>(?:19|20)[0-9]{2})|(?P<rel>last\s+year))\b", re.I)
+_SINCE = re.compile(
+    r"\bsince\s+(?:(?:the\s+start\s+of\s+|(?P<late>late\s+))?(?P<year>(?:19|20)[0-9]{2})|(?P<rel>last\s+year)"
+    r"|(?:[\w'’-]+\s+){1,8}?(?:in\s+)?(?P<late2>late\s+)?(?P<year2>(?:19|20)[0-9]{2}))\b",
+    re.I,
+)
+# A statistic said to have held over the years since then: "has ranged between", "has averaged", "had arrived since"
+_OVER_YEARS = re.compile(
+    r"\b(?:has|have|had)\s+(?:\w+\s+){0,2}?(?:ranged|averaged|arrived|doubled|tripled|hovered|"
+    r"stayed|remained|fallen|risen|grown|declined|halved|come|entered)\b",
+    re.I,
+)
 # Expressions that spread a figure over many years: no single year fits it.
 _MANY_YEARS = re.compile(
     r"\b(?:over|in|during|for)\s+the\s+(?:past|last)\s+(?:two|three|four|five|six|seven|eight|nine|ten|several|[0-9]+)"
@@ -60,25 +71,37 @@ class Dated:
     rule: str
 
 
+def _span(since: re.Match[str], published: Published) -> str:
+    """The years from "since ..." to the last year publication covers: "2020-2025", "2012-2019"."""
+    if since.group("rel"):
+        start = published.year - 1
+    else:
+        start = int(since.group("year") or since.group("year2"))
+        start += 1 if since.group("late") or since.group("late2") else 0  # "since late 2011": from 2012
+    end = published.year if published.month is None or published.month >= 7 else published.year - 1
+    return f"{start}-{max(start, end)}"
+
+
 def date(
     metric: str, when: When | None, clause: str, published: Published | None, vocab: Vocabulary, sentence: str = ""
 ) -> Dated:
     """The year and period of a figure of ``metric`` anchored to ``when`` (None: no time at all)."""
     total = metric == vocab.total_metric
     own = when is not None and when.kind in PERIODIC and (when.year is not None or when.period is not None)
+    statistic = metric == vocab.default_metric and _OVER_YEARS.search(clause) is not None
+    since = _SINCE.search(sentence if statistic else clause) if not total and published is not None else None
+    if since is not None and published is not None and (metric != vocab.default_metric or statistic):
+        started = int(since.group("year") or since.group("year2") or 0)
+        if not own or (when is not None and when.year == started and not when.period):  # the anchor is the start
+            return Dated(None, _span(since, published), "span")
     if own and when is not None and not (total and when.year is None):  # a total "in recent years" is as of now
         if metric != vocab.default_metric and when.kind == "lastmonth":
             return Dated(when.year, None, "anchor")  # "detained them last month": an event's month is no period
         if metric == vocab.default_metric and when.period is None and _so_far(when, clause, sentence, published):
             return Dated(when.year, so_far(published), "so-far")  # "444 in 2015" published in July 2015: Jan-Jun
         return Dated(when.year, None if total else when.period, "anchor")
-    if not total and metric != vocab.default_metric:
-        since = _SINCE.search(clause)
-        if since is not None and published is not None:
-            start = int(since.group("year")) if since.group("year") else published.year - 1
-            return Dated(None, f"{start}-{published.year}", "span")
-        if _MANY_YEARS.search(clause):
-            return Dated(None, None, "none")
+    if not total and metric != vocab.default_metric and _MANY_YEARS.search(clause):
+        return Dated(None, None, "none")
     if total and published is not None:
         return Dated(published.year, None, "published")
     if metric != vocab.default_metric and published is not None:
