@@ -8,7 +8,8 @@ notes for ``--explain``, may replace them:
 - ``recalls``: "the 63", "these 92 individuals", a distinctive number written again ("with 863 defectors"): the figure
   it names.
 - ``split of``: "Women made up the vast majority, at 210": a split by sex of the total in the sentence before.
-- ``listed with``: "39 male and 96 female defectors arrived during the period": one time for a list.
+- ``listed with``: "39 male and 96 female defectors arrived during the period": one time for a list; ``listed
+  after``: "80 were forcibly repatriated in August, along with 40 others in September": one metric for a list.
 - shares and changes listed after another take its sense and subgroup; a share named again ("this ratio") takes the
   subgroup of the share before.
 - a base ("rose to 34,078 from 33,882"; "to 196 from 67") takes the metric of its change and the year before.
@@ -33,6 +34,8 @@ _PART_OF = re.compile(r"\s*,?\s*of\s+(?:the|all|these|those)?\s*", re.I)  # "Wom
 _BASE_NEXT = re.compile(
     r"[^,;.]{0,60},?\s*(?:up|down|rising|falling)\s+(?:slightly\s+|sharply\s+)?from\s+(?:the\s+)?", re.I
 )
+_STRONG = frozenset(("metric: cue", "metric: elsewhere", "metric: not-counted"))
+_ALONG = re.compile(r"\b(?:along with|as well as|and|plus)\b|,\s*of\b", re.I)
 _OR = re.compile(r"\s*,?\s*or\s*", re.I)
 _SAME_SHARE = re.compile(r"\b(?:this|that|the)\s+(?:ratio|share|proportion|percentage|figure)\b", re.I)
 _RECALL = re.compile(r"\b(?:the|these|those)\s+$", re.I)
@@ -213,7 +216,21 @@ def _listed_shares(text: str, figures: list[Figure]) -> list[Figure]:
     return out
 
 
+def _listed_counts(text: str, found: list[Figure]) -> list[Figure]:
+    """Counts listed after one whose clause said what it counts take that metric: "80 were forcibly repatriated on
+    29 August, along with 40 others on 18 September, and nearly 50 in July 2021"."""
+    out: list[Figure] = []
+    for fig in found:
+        lead = next((o for o in reversed(out) if o.kind == "count"), None)
+        weak = any(n in ("metric: period", "metric: no-period") for n in fig.notes)
+        strong = lead is not None and any(n in _STRONG for n in lead.notes)
+        if lead is not None and fig.kind == "count" and weak and strong and _ALONG.search(text[lead.end : fig.start]):
+            fig = replace(fig, metric=lead.metric, notes=(*fig.notes, f"metric: listed after {lead.text!r}"))
+        out.append(fig)
+    return out
+
+
 def resolve(text: str, earlier: list[Figure], found: list[Figure], at: int) -> list[Figure]:
     """The figures ``found`` in the sentence starting at ``at``, with what their links to each other and to the
     ``earlier`` figures of the article say."""
-    return _parts(text, _recalls(text, earlier, _listed_shares(text, found)), at)
+    return _parts(text, _recalls(text, earlier, _listed_counts(text, _listed_shares(text, found))), at)
