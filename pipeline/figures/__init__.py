@@ -91,14 +91,18 @@ def _figures_of(
     context: timeref.When | None,
     topical: bool,
     named: list[Figure],
+    last_year: int | None = None,
 ) -> tuple[list[Figure], timeref.When | None]:
-    """The figures of one sentence, and the time context it leaves for the next sentence."""
+    """The figures of one sentence, and the time context it leaves for the next sentence; ``last_year``: the year
+    the sentence before named last, which "that year" and "the year before" point at."""
     if not _NUMBERISH.search(sent.text):  # most sentences state no number: only their years matter, as context
         latest = max([*timeref.years(sent.text, published), context.year if context and context.year else 0])
         return [], (timeref.When(sent.start, sent.start, "context", latest) if latest else None)
     toks = tokenize(sent.text, sent.start)
     earlier = context if context is not None and context.period else None
-    all_times = timeref.find(sent.text, sent.start, published, context.year if context else None, earlier)
+    all_times = timeref.find(
+        sent.text, sent.start, published, last_year or (context.year if context else None), earlier
+    )
     found = _found(toks, sent, vocab, topical, all_times)
     spans = [(f.mention.start, f.mention.end) for f in found]
     times = [w for w in all_times if not any(a <= w.start < b for a, b in spans)]
@@ -175,10 +179,13 @@ def extract(text: str, *, published: Published | datetime.date | None = None, to
         return []
     figures: list[Figure] = []
     context: timeref.When | None = None
+    last_year: int | None = None
     before = False
     for sent in sentences.split(text, join_fragments=True):
         now = vocab.is_topical(sent.text)
-        found, context = _figures_of(text, sent, vocab, published, context, now or before, figures)
+        found, context = _figures_of(text, sent, vocab, published, context, now or before, figures, last_year)
+        named_years = timeref.years(sent.text, published)
+        last_year = named_years[-1] if named_years else last_year
         figures.extend(found)
         before = now or bool(found)  # a sentence that stated figures carries the topic to the next
     log.debug("found %d figures in %d characters", len(figures), len(text))

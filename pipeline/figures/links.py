@@ -39,7 +39,7 @@ _ALONG = re.compile(r"\b(?:along with|as well as|and|plus)\b|,\s*of\b", re.I)
 _OR = re.compile(r"\s*,?\s*or\s*", re.I)
 _SAME_SHARE = re.compile(r"\b(?:this|that|the)\s+(?:ratio|share|proportion|percentage|figure)\b", re.I)
 _RECALL = re.compile(r"\b(?:the|these|those)\s+$", re.I)
-_FROM = re.compile(r"\b(?:from|compared with|versus)\s*$", re.I)
+_FROM = re.compile(r"\b(?:from|compared with|compared to|versus|against)\s*$", re.I)
 _OWN_TIME = re.compile(
     r"[^,;.]*?(?:\b(?:19|20)[0-9]{2}\b|\byear|\bquarter|\bhalf\b|\bmonths?\b|"
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)",
@@ -57,7 +57,9 @@ def _parts(text: str, figures: list[Figure], at: int) -> list[Figure]:
     for fig in figures:
         counts = [f for f in out if f.kind == "count"]
         if fig.kind != "count" and counts and _PARTS.search(text[counts[-1].end : fig.end + 12]):
-            whole = counts[-1]  # "31,000 registered, 71 per cent of them women"
+            # "31,000 registered, 71 per cent of them women"; "593 ..., versus 749 ..., 80 percent of them": not the base
+            mains = [c for c in counts if not _FROM.search(text[max(0, c.start - 16) : c.start])]
+            whole = mains[-1] if mains else counts[-1]
             fig = replace(
                 fig,
                 metric=whole.metric,
