@@ -100,9 +100,8 @@ def _figures_of(
         return [], (timeref.When(sent.start, sent.start, "context", latest) if latest else None)
     toks = tokenize(sent.text, sent.start)
     earlier = context if context is not None and context.period else None
-    all_times = timeref.find(
-        sent.text, sent.start, published, last_year or (context.year if context else None), earlier
-    )
+    current = context.year if context else None
+    all_times = timeref.find(sent.text, sent.start, published, current, earlier, last_year)
     found = _found(toks, sent, vocab, topical, all_times)
     spans = [(f.mention.start, f.mention.end) for f in found]
     times = [w for w in all_times if not any(a <= w.start < b for a, b in spans)]

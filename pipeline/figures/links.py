@@ -57,7 +57,7 @@ def _parts(text: str, figures: list[Figure], at: int) -> list[Figure]:
     for fig in figures:
         counts = [f for f in out if f.kind == "count"]
         if fig.kind != "count" and counts and _PARTS.search(text[counts[-1].end : fig.end + 12]):
-            # "31,000 registered, 71 per cent of them women"; "593 ..., versus 749 ..., 80 percent of them": not the base
+            # "31,000 registered, 71 per cent of them women"; "593, versus 749, 80 percent of them": not the base
             mains = [c for c in counts if not _FROM.search(text[max(0, c.start - 16) : c.start])]
             whole = mains[-1] if mains else counts[-1]
             fig = replace(

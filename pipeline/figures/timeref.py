@@ -274,7 +274,12 @@ def _when(kind: str, m: re.Match[str], i: int, published: Published | None) -> W
 
 
 def _resolve(
-    w: When, before: list[When], anchor: int | None, current: int | None, earlier: When | None = None
+    w: When,
+    before: list[When],
+    anchor: int | None,
+    current: int | None,
+    earlier: When | None = None,
+    last: int | None = None,
 ) -> When | None:
     """Fill in a time that points at another: "the year before", "that year", "in the fourth", "annual total"."""
     if w.kind == "prev":
@@ -286,7 +291,8 @@ def _resolve(
         return replace(w, year=named[-1] + 1) if named else None
     if w.kind in ("that", "annual"):
         named = [b.year for b in before if b.year is not None and b.kind != "prev"]
-        return replace(w, year=named[-1] if named else (current or anchor))
+        pointed = (last or current) if w.kind == "that" else current  # "That year ...": the year just named
+        return replace(w, year=named[-1] if named else (pointed or anchor))
     if w.kind == "same":
         periods = [b for b in before if b.kind in ("quarter", "half", "months", "monthspan", "month") and b.period]
         if not periods and earlier is not None:
@@ -360,12 +366,18 @@ def _scan(sentence: str) -> list[tuple[int, re.Match[str]]]:
 
 
 def find(
-    sentence: str, base: int, published: Published | None, current: int | None = None, earlier: When | None = None
+    sentence: str,
+    base: int,
+    published: Published | None,
+    current: int | None = None,
+    earlier: When | None = None,
+    last: int | None = None,
 ) -> list[When]:
     """Time expressions of a sentence, offsets shifted by ``base``, references resolved against the rest.
 
     ``current``: the year the article is talking about so far, for "the year before" with no year in the sentence;
-    ``earlier``: the last period it named, for "the same period last year".
+    ``earlier``: the last period it named, for "the same period last year"; ``last``: the year the sentence before
+    named last, for "that year".
     """
     found: list[When] = []
     implicit: set[int] = set()  # periods that name no year of their own ("in the second quarter")
@@ -389,6 +401,6 @@ def find(
     if current is None and published is not None:
         current = published.year
     resolved = [
-        _resolve(w, found[:k], max(anchors) if anchors else None, current, earlier) for k, w in enumerate(found)
+        _resolve(w, found[:k], max(anchors) if anchors else None, current, earlier, last) for k, w in enumerate(found)
     ]
     return [w for w in resolved if w is not None]
