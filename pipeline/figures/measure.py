@@ -159,6 +159,8 @@ def count_metric(
             # schema's range check, not the extractor, is what refuses it
             return Decision(vocab.default_metric, "period-claim")
     if value is not None and value > vocab.period_max and vocab.is_topical(sentence):
+        if vocab.abroad(sentence) and not vocab.destination(sentence):  # "Russia is holding about 10,000"
+            return Decision(vocab.other_metric, "elsewhere")
         return Decision(vocab.total_metric, "running-total")
     if vocab.anaphora is not None and vocab.anaphora.search(before):
         return Decision(vocab.default_metric, "anaphor")  # "put the number at around 190": the statistic again

@@ -33,6 +33,8 @@ class Vocabulary:
     counted_elsewhere: frozenset[str] = frozenset()  # people nouns the default metric does not count
     elsewhere_cues: re.Pattern[str] | None = None  # "in China": people somewhere the topic does not count
     state_cues: re.Pattern[str] | None = None  # "have defected to the South": a state, the running total
+    destination_cues: re.Pattern[str] | None = None  # "in South Korea", "the South": where the running total lives
+    abroad_cues: re.Pattern[str] | None = None  # "Russia", "overall": a sentence about people elsewhere or anywhere
 
     def is_topical(self, sentence: str) -> bool:
         """Whether the sentence mentions the topic at all."""
@@ -51,6 +53,14 @@ class Vocabulary:
     def state(self, clause: str) -> bool:
         """Whether the clause states a present state that only the running total measures ("is home to")."""
         return self.state_cues is not None and self.state_cues.search(clause) is not None
+
+    def abroad(self, sentence: str) -> bool:
+        """Whether the sentence is about people somewhere the running total does not count ("Russia is holding")."""
+        return self.abroad_cues is not None and self.abroad_cues.search(sentence) is not None
+
+    def destination(self, sentence: str) -> bool:
+        """Whether the sentence places its people where the running total counts them (no cues: anywhere)."""
+        return self.destination_cues is None or self.destination_cues.search(sentence) is not None
 
     def metric(self, stretch: str) -> str | None:
         """The first metric whose cue occurs in the stretch of text, if any."""
@@ -102,6 +112,8 @@ def load(topic: str) -> Vocabulary:
         counted_elsewhere=frozenset(w.lower() for w in data["counted"].get("elsewhere", [])),
         elsewhere_cues=_cues(shape["elsewhere"]) if shape.get("elsewhere") else None,
         state_cues=_cues(shape["state"]) if shape.get("state") else None,
+        destination_cues=_cues(shape["destination"]) if shape.get("destination") else None,
+        abroad_cues=_cues(shape["abroad"]) if shape.get("abroad") else None,
     )
     log.debug("loaded vocabulary %s: %d people nouns", vocab.name, len(vocab.people))
     return vocab
