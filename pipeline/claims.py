@@ -1,8 +1,9 @@
-"""Where each figure of an article stands (headline or body), and which headline figures repeat a body figure's claim.
+"""Where each figure of an article stands (headline or body), and which figures restate a claim already counted.
 
 Extractors keep a headline that sits inside the article element as the text's first line, so a headline repeating
-the lead states its figure twice. Both mentions are kept; the headline one points at the body figure
-(``repeats_figure_no``) so that the marts count the claim once. A claim only the headline states counts as it is.
+the lead states its figure twice; articles name a figure again too ("Of the 196, 164 were women"). Every mention is
+kept; a restatement points at the mention that counts (``repeats_figure_no``) so that the marts count the claim once.
+A claim only the headline states counts as it is.
 """
 
 from __future__ import annotations
@@ -60,14 +61,21 @@ def sections(found: Sequence[Figure], headline: tuple[int, int] | None) -> list[
 
 
 def repeats(found: Sequence[Figure], where: Sequence[Section]) -> list[int | None]:
-    """For each headline figure, the ``figure_no`` (from 1) of the first body figure with its claim; else None."""
-    first_in_body: dict[tuple[object, ...], int] = {}
-    for number, (figure, section) in enumerate(zip(found, where, strict=True), start=1):
-        if section == "body":
-            first_in_body.setdefault(claim(figure), number)
+    """For each figure that restates a claim of its article, the ``figure_no`` (from 1) of the mention that counts:
+    the first in the body ("Of the 196, 164 were women" restates the lead's 196; so does a headline repeating it),
+    or the first in the headline for a claim only the headline states. None for that mention itself, and for a
+    ratio or percent in the body: "almost tripling" and "almost three times the 278 of 2022" compare with their own
+    bases, so each sentence keeps its row."""
+    counted: dict[tuple[object, ...], int] = {}
+    for section in ("body", "headline"):
+        for number, (figure, placed) in enumerate(zip(found, where, strict=True), start=1):
+            if placed == section:
+                counted.setdefault(claim(figure), number)
     return [
-        first_in_body.get(claim(figure)) if section == "headline" else None
-        for figure, section in zip(found, where, strict=True)
+        None
+        if counted[claim(figure)] == number or (placed == "body" and figure.kind != "count")
+        else counted[claim(figure)]
+        for number, (figure, placed) in enumerate(zip(found, where, strict=True), start=1)
     ]
 
 

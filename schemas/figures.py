@@ -59,9 +59,9 @@ def _year_not_after_publication(df: pd.DataFrame) -> pd.Series:
     return df["year"].isna() | published_year.isna() | (df["year"] <= published_year)
 
 
-def _repeats_only_in_headline(df: pd.DataFrame) -> pd.Series:
+def _repeats_another_figure(df: pd.DataFrame) -> pd.Series:
     repeats = df["repeats_figure_no"]
-    return repeats.isna() | ((df["section"] == "headline") & (repeats != df["figure_no"]))
+    return repeats.isna() | (repeats != df["figure_no"])
 
 
 def _span_in_text(df: pd.DataFrame) -> pd.Series:
@@ -118,10 +118,10 @@ FIGURES = pa.DataFrameSchema(
             _year_not_after_publication,
         ),
         wide(
-            "repeats_only_in_headline",
+            "repeats_another_figure",
             "repeats_figure_no",
-            "only a headline figure repeats another figure's claim",
-            _repeats_only_in_headline,
+            "a figure restates another figure's claim, never its own",
+            _repeats_another_figure,
         ),
         wide("span_in_text", "span_text", "quoted span is not the article text at its offsets", _span_in_text),
     ],

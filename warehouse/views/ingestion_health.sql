@@ -42,7 +42,7 @@ downstream AS (
     GROUP BY e.feed
 ),
 yielded AS (
-    -- claims: a headline figure repeating the body's claim is not counted again
+    -- claims: a figure restating a claim of its article (a headline's repeat, "Of the 196") is not counted again
     SELECT e.feed, count(*) AS figures
     FROM figures AS f JOIN entries AS e ON e.url = f.article_url
     WHERE f.repeats_figure_no IS NULL

@@ -18,7 +18,7 @@ WITH activity AS (
         CASE WHEN status = 'ok' THEN 1 ELSE 0 END, CASE WHEN status = 'ok' THEN 0 ELSE 1 END, 0, 0, 0, 0
     FROM articles
     UNION ALL
-    -- claims: a headline figure repeating the body's claim is not counted again
+    -- claims: a figure restating a claim of its article (a headline's repeat, "Of the 196") is not counted again
     SELECT CAST(timezone('UTC', loaded_at) AS DATE), 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0 FROM figures
     WHERE repeats_figure_no IS NULL
     UNION ALL

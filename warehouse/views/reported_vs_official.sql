@@ -1,6 +1,6 @@
 -- What the news reported beside the official figure: one row per whole-year count or ratio about arrivals or the
 -- cumulative total. Percent figures are left out for now. Tolerances follow the hedge: exact 2%, approximate 10%.
--- An article's claim counts once: a headline figure repeating a body figure's claim (repeats_figure_no) is left out;
+-- An article's claim counts once: a figure restating a claim of its article (repeats_figure_no) is left out;
 -- a claim only the headline states stays, with section 'headline'.
 CREATE OR REPLACE VIEW reported_vs_official AS
 WITH official AS (
