@@ -36,6 +36,7 @@ DAGS = ROOT / "dags"
 SITE = Path(__file__).parent / "data" / "airflow"
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
 RESULT_MARK = "DAG-TEST-RESULT "
+CEILING = 600.0  # seconds any wait here polls for its condition: generous, so a busy machine is slow, not failing
 T = TypeVar("T")
 
 # Runs in the child: parse the dags folder, run one DAG with dag.test(), print its outcome as one JSON line.
@@ -81,7 +82,7 @@ def child_env(extra: Mapping[str, str]) -> dict[str, str]:
 
 
 def run_dag_test(
-    dag_id: str, env: Mapping[str, str], conf: Mapping[str, Any] | None = None, timeout: float = 300
+    dag_id: str, env: Mapping[str, str], conf: Mapping[str, Any] | None = None, timeout: float = CEILING
 ) -> DagTestResult:
     """Run ``dag.test()`` for ``dag_id`` in a child process with ``env``; return how it ended."""
     done = subprocess.run(
@@ -106,7 +107,7 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     home = tmp_path_factory.mktemp("airflow-home")
     env = child_env(airflow_env(home, free_port(), dags_folder=DAGS))
     migrated = subprocess.run(
-        [AIRFLOW, "db", "migrate"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+        [AIRFLOW, "db", "migrate"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=CEILING
     )
     assert migrated.returncode == 0, migrated.stdout + migrated.stderr
     return env
@@ -163,7 +164,9 @@ class AirflowApi:
     token: str
 
     @classmethod
-    def wait_until_up(cls, base: str, home: Path, process: subprocess.Popen[bytes], timeout: float = 180) -> AirflowApi:
+    def wait_until_up(
+        cls, base: str, home: Path, process: subprocess.Popen[bytes], timeout: float = CEILING
+    ) -> AirflowApi:
         """Wait for the API to be healthy (failing if ``process`` dies), then log in as admin."""
         deadline = time.monotonic() + timeout
         while not _healthy(base):
@@ -197,7 +200,7 @@ class AirflowApi:
         """PATCH ``path`` with ``body``; the decoded JSON."""
         return self._call("PATCH", path, body)
 
-    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 180) -> str:
+    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = CEILING) -> str:
         """Poll a DAG run until it leaves queued/running; its final state."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -230,7 +233,7 @@ def _healthy(base: str) -> bool:
         return False
 
 
-def interrupt_and_reap(process: subprocess.Popen[bytes], timeout: float = 90) -> list[str]:
+def interrupt_and_reap(process: subprocess.Popen[bytes], timeout: float = CEILING) -> list[str]:
     """Send ``process`` a Ctrl-C and wait; return the command lines of its descendants still alive (then killed)."""
     if process.poll() is not None:
         return []
@@ -241,7 +244,7 @@ def interrupt_and_reap(process: subprocess.Popen[bytes], timeout: float = 90) ->
     except subprocess.TimeoutExpired:
         descendants.append(psutil.Process(process.pid))
     # Components killed a moment ago may still be exiting (no command line yet gone): give them a few seconds.
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while any(_runs("", proc) for proc in descendants) and time.monotonic() < deadline:
         time.sleep(0.2)
     left = []
@@ -402,7 +405,7 @@ class Standalone:
 
 
 @contextmanager
-def standalone(root: Path, extra_env: Mapping[str, str], boot_timeout: float = 240) -> Iterator[Standalone]:
+def standalone(root: Path, extra_env: Mapping[str, str], boot_timeout: float = CEILING) -> Iterator[Standalone]:
     """Run the project's Airflow in ``root``/airflow on free ports with ``extra_env``; stop all of it on exit."""
     from pipeline.airflow.standalone import stop
 
@@ -475,7 +478,7 @@ def watcher_events(api: AirflowApi, asset_id: int) -> list[dict[str, Any]]:
     return [e for e in events if (e.get("extra") or {}).get("from_trigger")]
 
 
-def settle(api: AirflowApi, dag_ids: tuple[str, ...], quiet: float, timeout: float = 240) -> None:
+def settle(api: AirflowApi, dag_ids: tuple[str, ...], quiet: float, timeout: float = CEILING) -> None:
     """Wait until the first DAG has run and no run of any of ``dag_ids`` is queued or running for ``quiet`` s."""
     calm_since: float | None = None
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from airflow_support import (
+    CEILING,
     LocalFeed,
     Standalone,
     asset,
@@ -27,13 +28,15 @@ from airflow_support import (
     watcher_events,
 )
 
+POLL_INTERVAL = 2.0  # seconds between the watcher's polls
+# Each wait polls for its condition up to CEILING: a busy machine makes these tests slow, not failing.
+# How fast a new entry's figures land is measured by benchmarks/latency.py, not asserted here.
 pytestmark = [
     pytest.mark.e2e,
+    pytest.mark.timeout(3 * CEILING),  # booting Airflow and a test's waits, each with its own ceiling
     pytest.mark.skipif(os.environ.get("NEWSFIGURES_SKIP_E2E") == "1", reason="NEWSFIGURES_SKIP_E2E=1"),
 ]
 
-POLL_INTERVAL = 2.0  # seconds between the watcher's polls
-BOUND = 120.0  # a new entry's figures are queryable, and assessed, within this many seconds
 DAGS = ("news_ingest", "news_quality")
 
 
@@ -54,7 +57,7 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
         lake = lake_vars(root, {feed.name: feed.url})
         env = {**lake, "NEWSFIGURES_POLL_INTERVAL": str(POLL_INTERVAL)}
         with standalone(root, env) as airflow:
-            wait_for("the DAGs are parsed", lambda: all(_dag_exists(airflow, d) for d in DAGS), 180)
+            wait_for("the DAGs are parsed", lambda: all(_dag_exists(airflow, d) for d in DAGS), CEILING)
             yield Instance(airflow, feed, lake)
 
 
@@ -63,20 +66,20 @@ def test_the_dags_parse_and_the_feed_watcher_is_registered(instance: Instance) -
 
     assert api.get("/api/v2/importErrors")["total_entries"] == 0
     assert api.get("/api/v2/pools/warehouse_writer")["slots"] == 1
-    feeds = wait_for("news_feeds shows its watcher", lambda: asset(api, "news_feeds").get("watchers"), 60)
+    feeds = wait_for("news_feeds shows its watcher", lambda: asset(api, "news_feeds").get("watchers"), CEILING)
     assert [w["name"] for w in feeds] == ["feed_watcher"]
     assert [d["dag_id"] for d in asset(api, "news_feeds")["scheduled_dags"]] == ["news_ingest"]
     assert not api.get("/api/v2/dags/news_ingest")["is_paused"]
 
 
-def test_a_new_feed_entry_is_ingested_and_assessed_within_the_bound(instance: Instance) -> None:
+def test_a_new_feed_entry_is_ingested_and_assessed(instance: Instance) -> None:
     api, lake = instance.airflow.api, instance.lake
     settle(api, DAGS, quiet=4 * POLL_INTERVAL)
     feeds_id = asset(api, "news_feeds")["id"]
     seen_events = {e["id"] for e in watcher_events(api, feeds_id)}
 
     url = instance.feed.add_entry("arrivals-2024", count=236, year=2024)
-    deadline = time.monotonic() + BOUND
+    deadline = time.monotonic() + CEILING
 
     def fired() -> dict[str, Any] | None:
         fresh = [e for e in watcher_events(api, feeds_id) if e["id"] not in seen_events and e["created_dagruns"]]
@@ -104,7 +107,7 @@ def test_news_ingest_triggered_by_hand_polls_the_chosen_feeds(instance: Instance
 
     run = api.post("/api/v2/dags/news_ingest/dagRuns", {"logical_date": None, "conf": {"feeds": ["wire"]}})
 
-    assert api.wait_for_run("news_ingest", run["dag_run_id"], timeout=BOUND) == "success", _logs(instance)
+    assert api.wait_for_run("news_ingest", run["dag_run_id"], timeout=CEILING) == "success", _logs(instance)
     [(status,)] = query(lake, f"SELECT status FROM runs WHERE run_id = '{run['dag_run_id']}'")
     assert status == "success"
     [(polled,)] = query(lake, f"SELECT list(feed) FROM feed_polls WHERE run_id = '{run['dag_run_id']}'")
@@ -123,7 +126,7 @@ def test_a_restarted_triggerer_keeps_its_state_and_fires_only_for_new_entries(in
     restarted_at = time.time()
     airflow.restart_triggerer()
     # The new triggerer has taken the watcher over once it polls; validators from the state store make that a 304.
-    wait_for("the new triggerer polls the feed 4 times", lambda: len(feed.polls_since(restarted_at)) >= 4, BOUND)
+    wait_for("the new triggerer polls the feed 4 times", lambda: len(feed.polls_since(restarted_at)) >= 4, CEILING)
 
     assert set(feed.polls_since(restarted_at)) == {304}
     assert set(dag_runs(api, "news_ingest")) == runs_before, "a restarted triggerer fired for entries it had seen"
@@ -131,7 +134,7 @@ def test_a_restarted_triggerer_keeps_its_state_and_fires_only_for_new_entries(in
     assert _state_store(instance, feeds_id)["feed:wire"]["seen"] == state_before["feed:wire"]["seen"]
 
     url = feed.add_entry("arrivals-2019", count=1047, year=2019)
-    new = wait_for("one new news_ingest run", lambda: set(dag_runs(api, "news_ingest")) - runs_before, BOUND)
+    new = wait_for("one new news_ingest run", lambda: set(dag_runs(api, "news_ingest")) - runs_before, CEILING)
     settle(api, DAGS, quiet=4 * POLL_INTERVAL)
 
     assert set(dag_runs(api, "news_ingest")) - runs_before == new

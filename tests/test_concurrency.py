@@ -20,12 +20,12 @@ from pipeline.settings import PROJECT_ROOT
 # The analyst: a separate process, one read-only connection, counting what each mart shows until told to stop.
 ANALYST = textwrap.dedent(
     """
-    import json, sys, time
+    import itertools, json, sys, time
     from pathlib import Path
     from pipeline import warehouse
     from pipeline.settings import Settings
 
-    catalog, data_path, stop = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    catalog, data_path, stop, progress = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
     QUERIES = {
         "reported_vs_official": "SELECT count(*) FROM reported_vs_official",
         "reporting_timeline": "SELECT count(*) FROM reporting_timeline",
@@ -34,10 +34,12 @@ ANALYST = textwrap.dedent(
         "ingestion_health_daily": "SELECT coalesce(sum(articles), 0) FROM ingestion_health_daily",
     }
     with warehouse.connect(Settings(catalog=catalog, data_path=data_path), read_only=True) as con:
-        while True:
+        for rounds in itertools.count(1):
             last = stop.exists()  # one more round after the loader finished: it must see the final counts
             seen = {name: con.execute(sql).fetchone()[0] for name, sql in QUERIES.items()}
             print(json.dumps(seen), flush=True)
+            progress.with_suffix(".tmp").write_text(str(rounds))
+            progress.with_suffix(".tmp").replace(progress)  # the test waits on this count, never on a clock
             if last:
                 break
             time.sleep(0.25)
@@ -49,9 +51,9 @@ def test_an_analyst_reads_the_marts_while_the_pipeline_loads(tmp_path: Path) -> 
     settings = lake_settings(tmp_path)
     with warehouse.connect(settings) as con:
         warehouse.migrate(con)  # the analyst needs a lake to attach; the loads below then fill it
-    stop = tmp_path / "stop"
+    stop, progress = tmp_path / "stop", tmp_path / "rounds"
     analyst = subprocess.Popen(
-        [sys.executable, "-c", ANALYST, settings.catalog, settings.data_path, str(stop)],
+        [sys.executable, "-c", ANALYST, settings.catalog, settings.data_path, str(stop), str(progress)],
         cwd=PROJECT_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -60,20 +62,21 @@ def test_an_analyst_reads_the_marts_while_the_pipeline_loads(tmp_path: Path) -> 
     try:
         with serve(SITE) as base:
             feeds = demo_feeds(base)
-            time.sleep(1.5)  # let the analyst attach and read the empty marts first
+            read = _wait_for_rounds(progress, 1, analyst)  # the analyst has attached and read the empty marts
             # one feed per pass, then all of them (304s): the marts grow in steps while the analyst reads
             for chosen in ([feeds[0]], feeds[1:], feeds):
                 _, counts = flow.run(replace(settings, feeds=feeds), trigger="test", feeds=[f.name for f in chosen])
                 assert all("quarantined" not in c or c["quarantined"] == 0 for c in counts.values())
+                read = _wait_for_rounds(progress, read + 1, analyst)  # it reads the marts between passes
         stop.touch()
-        out, err = analyst.communicate(timeout=60)
+        out, err = analyst.communicate(timeout=CEILING)
     finally:
         if analyst.poll() is None:
             analyst.kill()
             analyst.communicate()
     assert analyst.returncode == 0, err
     seen = [json.loads(line) for line in out.splitlines()]
-    assert len(seen) >= 5, "the analyst should have read the marts many times during the loads"
+    assert len(seen) >= 5, "the analyst should have read the marts before, between and after the loads"
     for mart in seen[0]:
         series = [s[mart] for s in seen]
         assert all(a <= b for a, b in itertools.pairwise(series)), f"{mart} went down: {series}"
@@ -81,3 +84,17 @@ def test_an_analyst_reads_the_marts_while_the_pipeline_loads(tmp_path: Path) -> 
     with warehouse.connect(settings, read_only=True) as con:
         final = con.execute("SELECT count(*) FROM reported_vs_official").fetchone()
     assert final is not None and seen[-1]["reported_vs_official"] == final[0] > 0
+
+
+CEILING = 600.0  # seconds: generous, so a busy machine makes the test slow, never failing
+
+
+def _wait_for_rounds(progress: Path, rounds: int, analyst: subprocess.Popen[str]) -> int:
+    """Wait until the analyst has finished ``rounds`` rounds of reads; return how many it has."""
+    give_up = time.monotonic() + CEILING
+    while time.monotonic() < give_up and analyst.poll() is None:
+        done = int(progress.read_text()) if progress.exists() else 0
+        if done >= rounds:
+            return done
+        time.sleep(0.05)
+    raise AssertionError(f"the analyst did not finish {rounds} rounds of reads (exit code {analyst.poll()})")

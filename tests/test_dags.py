@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from airflow_support import (
+    CEILING,
     DAGS,
     ROOT,
     airflow_home,
@@ -61,7 +62,7 @@ def dags(airflow_home: dict[str, str]) -> dict[str, Any]:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=CEILING,
     )
     assert done.returncode == 0, done.stderr
     parsed: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
@@ -108,7 +109,7 @@ def test_importing_a_dag_file_loads_no_pipeline_code(dag_file: str, airflow_home
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=CEILING,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.splitlines()[-1]) == []

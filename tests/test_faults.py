@@ -38,7 +38,7 @@ def test_a_load_killed_midway_leaves_no_partial_batch_and_the_rerun_no_duplicate
     lake = tmp_path / "lake"
     with serve(SITE) as base:
         killed = subprocess.run(
-            [sys.executable, "-c", _KILLED_MIDWAY, base, str(lake)], capture_output=True, text=True, timeout=300
+            [sys.executable, "-c", _KILLED_MIDWAY, base, str(lake)], capture_output=True, text=True, timeout=600
         )
         assert killed.returncode == -9, killed.stdout + killed.stderr
         assert "killing myself" in killed.stdout

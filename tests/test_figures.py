@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -185,11 +184,12 @@ def test_number_shaped_noise_keeps_offsets_valid(parts: list[str]) -> None:
 
 
 @pytest.mark.parametrize("unit", [SEED + " ", "1,100-" * 5, "two-thousand-" * 5, "a" * 50, "9" * 50, ", " * 20])
-def test_long_input_finishes_quickly(unit: str) -> None:
+def test_long_repetitive_input_is_read_to_the_end(unit: str) -> None:
+    # a pattern that backtracks without bound never returns (the suite's timeout fails it); its speed is in
+    # benchmarks/figures.py, not asserted here: a busy machine must not fail a test
     text = (unit * (200_000 // len(unit) + 1))[:200_000]
-    began = time.perf_counter()
-    extract(text)
-    assert time.perf_counter() - began < 30
+    for fig in extract(text):
+        assert text[fig.start : fig.end] == fig.text
 
 
 # --- the demo site: what analysts see first -------------------------------------------------------------------------
@@ -278,17 +278,3 @@ def test_cli_evaluate_prints_field_accuracy_and_misses(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "detection F1" in result.output and "hedge" in result.output
     assert "spurious count 'About 190'" in result.output
-
-
-def test_time_grows_linearly_with_input_size() -> None:
-    unit = SEED + " Of them, 164 were women and 32 were men, up 18 percent from 2022. "
-
-    def timed(n: int) -> float:
-        text = unit * n
-        began = time.perf_counter()
-        extract(text)
-        return time.perf_counter() - began
-
-    timed(20)  # warm the vocabulary cache
-    small, large = min(timed(100) for _ in range(3)), min(timed(800) for _ in range(3))
-    assert large < small * 8 * 2.5, (small, large)  # 8x the text: well under quadratic (64x)

@@ -243,7 +243,7 @@ def test_reader_in_another_process_sees_rows_while_this_one_writes(
     reader.stdin.write("count\n")
     reader.stdin.close()
     seen.append(int(reader.stdout.readline()))
-    assert reader.wait(timeout=60) == 0
+    assert reader.wait(timeout=600) == 0
     assert seen == [1, 2, 4]
 
 
@@ -267,7 +267,7 @@ WRITER = """
 
 def test_concurrent_writers_retry_until_every_batch_lands(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
     writers = [_python(WRITER, str(tmp_path), name, stderr=subprocess.PIPE) for name in "abc"]
-    errors = [w.communicate(timeout=300)[1] for w in writers]
+    errors = [w.communicate(timeout=600)[1] for w in writers]
     assert [w.returncode for w in writers] == [0, 0, 0], errors
     assert count(con, "entries") == 3 * 12 * 30
     assert count(con, "runs") == 3 * 12
