@@ -18,6 +18,7 @@ FLOORS = {
     "all": {"F1": 0.96, "fully_correct": 0.79, "comparable_precision": 0.83, "comparable_recall": 0.83},
 }
 
+
 def _benchmark() -> Any:
     spec = importlib.util.spec_from_file_location("figures_real_benchmark", ROOT / "benchmarks" / "figures_real.py")
     assert spec is not None and spec.loader is not None
