@@ -167,6 +167,7 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
         or of_people
         or (topical and (m.value or m.high or 0) >= 100)  # "reaching two-thousand-706": a large number spelled out
         or (nxt == "of" and m.last + 1 < len(toks) and toks[m.last + 1].low in ("them", "those", "whom"))
+        or (topical and nxt in ("more", "fewer", "others"))  # "only ten more than", "six more in the next two years"
         or (prev and prev.low in _VERBS_BEFORE_WORDS)
         or (  # "down from two hundred", "rose to 23 from eight in April-June"
             prev
