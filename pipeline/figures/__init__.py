@@ -90,14 +90,16 @@ def _figures_of(
     published: Published | None,
     context: timeref.When | None,
     topical: bool,
-    named: list[Figure],
+    memory: links.Memory,
     last_year: int | None = None,
-) -> tuple[list[Figure], timeref.When | None]:
-    """The figures of one sentence, and the time context it leaves for the next sentence; ``last_year``: the year
-    the sentence before named last, which "that year" and "the year before" point at."""
+) -> tuple[list[Figure], timeref.When | None, int | None]:
+    """The figures of one sentence, the time context it leaves for the next sentence and the year it named last;
+    ``last_year``: the year the sentence before named last, which "that year" points at."""
     if not _NUMBERISH.search(sent.text):  # most sentences state no number: only their years matter, as context
-        latest = max([*timeref.years(sent.text, published), context.year if context and context.year else 0])
-        return [], (timeref.When(sent.start, sent.start, "context", latest) if latest else None)
+        named = timeref.years(sent.text, published)
+        latest = max([*named, context.year if context and context.year else 0])
+        last = named[-1] if named else None
+        return [], (timeref.When(sent.start, sent.start, "context", latest) if latest else None), last
     toks = tokenize(sent.text, sent.start)
     earlier = context if context is not None and context.period else None
     current = context.year if context else None
@@ -151,8 +153,9 @@ def _figures_of(
                 notes=notes,
             )
         )
-    figures = links.resolve(text, named, figures, sent.start)
-    return figures, _context(times, context, sent.start)
+    figures = links.resolve(text, memory, figures, sent.start)
+    named = [w.year for w in all_times if w.kind in ("year", "rel", "spoken") and w.year is not None]
+    return figures, _context(times, context, sent.start), named[-1] if named else None
 
 
 def _context(times: list[timeref.When], context: timeref.When | None, at: int) -> timeref.When | None:
@@ -179,12 +182,13 @@ def extract(text: str, *, published: Published | datetime.date | None = None, to
     figures: list[Figure] = []
     context: timeref.When | None = None
     last_year: int | None = None
+    memory = links.Memory()
     before = False
     for sent in sentences.split(text, join_fragments=True):
         now = vocab.is_topical(sent.text)
-        found, context = _figures_of(text, sent, vocab, published, context, now or before, figures, last_year)
-        named_years = timeref.years(sent.text, published)
-        last_year = named_years[-1] if named_years else last_year
+        found, context, named = _figures_of(text, sent, vocab, published, context, now or before, memory, last_year)
+        memory.add(found)
+        last_year = named or last_year
         figures.extend(found)
         before = now or bool(found)  # a sentence that stated figures carries the topic to the next
     log.debug("found %d figures in %d characters", len(figures), len(text))

@@ -18,7 +18,7 @@ notes for ``--explain``, may replace them:
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from pipeline.records import Figure
 
@@ -48,6 +48,26 @@ _OWN_TIME = re.compile(
 _SAME_GROUP = re.compile(
     r"(?:accounting for|making up|representing|or|from|versus|compared with|against|, at)\s*$", re.I
 )
+
+
+@dataclass
+class Memory:
+    """What the article stated before the sentence at hand, kept as the links look it up: the last count of each
+    value, the figures of the last sentence that stated any, and the subgroup of the last share."""
+
+    counts: dict[float, Figure] = field(default_factory=dict)
+    before: list[Figure] = field(default_factory=list)
+    share_subgroup: str | None = None
+
+    def add(self, figures: list[Figure]) -> None:
+        """Remember the figures of one more sentence."""
+        if figures:
+            self.before = figures
+        for fig in figures:
+            if fig.kind == "count" and fig.value is not None:
+                self.counts[fig.value] = fig
+            elif fig.sense == "share" and fig.subgroup:
+                self.share_subgroup = fig.subgroup
 
 
 def _parts(text: str, figures: list[Figure], at: int) -> list[Figure]:
@@ -133,13 +153,13 @@ def _parts(text: str, figures: list[Figure], at: int) -> list[Figure]:
     return out
 
 
-def _recalls(text: str, earlier: list[Figure], found: list[Figure]) -> list[Figure]:
+def _recalls(text: str, memory: Memory, found: list[Figure]) -> list[Figure]:
     """A count named again ("the 63", "these 92 individuals", "Of the 196") is the earlier figure: it takes what
     that one measures and when."""
     out: list[Figure] = []
     for fig in found:
-        if _THEM.match(fig.sentence) and earlier and fig.kind == "count":  # "Of them, 210 were women"
-            wholes = [e for e in earlier if e.sentence == earlier[-1].sentence and e.kind == "count"]
+        if _THEM.match(fig.sentence) and memory.before and fig.kind == "count":  # "Of them, 210 were women"
+            wholes = [e for e in memory.before if e.kind == "count"]
             if wholes:
                 whole = wholes[0]
                 fig = replace(
@@ -153,23 +173,16 @@ def _recalls(text: str, earlier: list[Figure], found: list[Figure]) -> list[Figu
             out.append(fig)
             continue
         if fig.kind != "count" and fig.subgroup is None and _SAME_SHARE.search(fig.sentence):
-            shares = [e.subgroup for e in earlier if e.kind != "count" and e.sense == "share" and e.subgroup]
-            if shares:  # "this ratio has crept upward: it first reached 80%": the share named before
+            named_share = memory.share_subgroup
+            if named_share:  # "this ratio has crept upward: it first reached 80%": the share named before
                 fig = replace(
-                    fig, subgroup=shares[-1], notes=(*fig.notes, f"subgroup: the share named before ({shares[-1]})")
+                    fig, subgroup=named_share, notes=(*fig.notes, f"subgroup: the share named before ({named_share})")
                 )
         split = fig.subgroup in ("women", "men") and any(n.endswith("no-period") for n in fig.notes)
         alone = not any(o.kind == "count" and "split of" not in str(o.notes) for o in out)
         split = split and alone and not _WHOLE_FIRST.match(fig.sentence)
-        if fig.kind == "count" and split and earlier:  # "Women made up the vast majority, at 210": the total's split
-            totals = [
-                e
-                for e in earlier
-                if e.sentence == earlier[-1].sentence
-                and e.kind == "count"
-                and e.year
-                and (e.value or 0) > (fig.value or 0)
-            ]
+        if fig.kind == "count" and split:  # "Women made up the vast majority, at 210": the total's split
+            totals = [e for e in memory.before if e.kind == "count" and e.year and (e.value or 0) > (fig.value or 0)]
             if totals:
                 whole = totals[0]
                 fig = replace(
@@ -184,17 +197,15 @@ def _recalls(text: str, earlier: list[Figure], found: list[Figure]) -> list[Figu
         distinct = fig.value is not None and fig.value >= 20 and fig.value % 100 != 0  # "with 863 defectors"
         weak = any(n.endswith(("no-period", "event")) for n in fig.notes)
         recall = _RECALL.search(text[max(0, fig.start - 12) : fig.start]) or (distinct and weak)
-        if fig.kind == "count" and fig.value is not None and recall:
-            same = [e for e in earlier if e.kind == "count" and e.value == fig.value]
-            if same:
-                named = same[-1]
-                fig = replace(
-                    fig,
-                    metric=named.metric,
-                    year=named.year,
-                    period=named.period,
-                    notes=(f"metric, year, period: recalls {named.text!r} of {named.sentence[:40]!r}",),
-                )
+        named = memory.counts.get(fig.value) if fig.kind == "count" and fig.value is not None and recall else None
+        if named is not None:
+            fig = replace(
+                fig,
+                metric=named.metric,
+                year=named.year,
+                period=named.period,
+                notes=(f"metric, year, period: recalls {named.text!r} of {named.sentence[:40]!r}",),
+            )
         out.append(fig)
     return out
 
@@ -232,7 +243,7 @@ def _listed_counts(text: str, found: list[Figure]) -> list[Figure]:
     return out
 
 
-def resolve(text: str, earlier: list[Figure], found: list[Figure], at: int) -> list[Figure]:
+def resolve(text: str, memory: Memory, found: list[Figure], at: int) -> list[Figure]:
     """The figures ``found`` in the sentence starting at ``at``, with what their links to each other and to the
-    ``earlier`` figures of the article say."""
-    return _parts(text, _recalls(text, earlier, _listed_counts(text, _listed_shares(text, found))), at)
+    figures the article stated before (``memory``) say."""
+    return _parts(text, _recalls(text, memory, _listed_counts(text, _listed_shares(text, found))), at)

@@ -339,6 +339,9 @@ _YEARS_ONLY = re.compile(rf"(?<![0-9,.])\b{_YEAR}\b(?![,.]?[0-9])(?!(?<=0)['’]
 
 def years(sentence: str, published: Published | None) -> list[int]:
     """The calendar years a sentence names (digits, spoken, "last year"): cheap, for sentences with no figure."""
+    low = sentence.lower()
+    if not any(hint in low for hint in ("19", "20", "year", "twenty", "nineteen", "thousand")):
+        return []
     found = []
     for m in _YEARS_ONLY.finditer(sentence):
         text = m.group()
