@@ -99,7 +99,9 @@ def _figures_of(
         named = timeref.years(sent.text, published)
         latest = max([*named, context.year if context and context.year else 0])
         last = named[-1] if named else None
-        return [], (timeref.When(sent.start, sent.start, "context", latest) if latest else None), last
+        period = context.period if context else None  # "the same period" may come two sentences on
+        kept = timeref.When(sent.start, sent.start, "context", latest or None, period) if latest or period else None
+        return [], kept, last
     toks = tokenize(sent.text, sent.start)
     earlier = context if context is not None and context.period else None
     current = context.year if context else None
