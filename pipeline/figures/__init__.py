@@ -111,53 +111,63 @@ def _figures_of(
     times = [w for w in all_times if not any(a <= w.start < b for a, b in spans)]
     spans = [(f.start, f.end) for f in found]
     paired = anchor.respectively(sent.text, spans, times, sent.start)
-    figures = []
-    for k, f in enumerate(found):
-        m = f.mention
-        sense = classify.sense(toks, m)
-        when = paired[k] if paired and paired[k] else anchor.pick(text, spans, k, times, sense == "change", context)
-        lo = found[k - 1].end if k else sent.start
-        hi = found[k + 1].start if k + 1 < len(found) else sent.end
-        # the figure's own clause: a cue after the next comma ("..., bringing the total to") is the next figure's
-        cut = _CLAUSE_END.search(text, f.end, hi)
-        clause = text[lo : cut.start() if cut else hi]
-        notes: tuple[str, ...] = ()
-        group = classify.subgroup(toks, m, vocab, text[lo : m.start], text[m.end : sent.end])
-        if m.kind == "count":
-            decided = measure.count_metric(
-                m, clause, text[lo : m.start], text[m.end : sent.end], sent.text, when, vocab
-            )
-            metric, notes = decided.value, (f"metric: {decided.rule}",)
-            if decided.rule == "difference" and not (paired and paired[k]):  # "a drop of 120 from the year before"
-                when = anchor.pick(text, spans, k, times, True, context)
-        else:
-            decided = measure.share_metric(m, clause, sent.text, sense, group, when, vocab)
-            metric, notes = decided.value, (f"metric: {decided.rule}",)
-        dated = dating.date(metric, when, clause, published, vocab, sentence=sent.text)
-        notes = (*notes, f"year, period: {dated.rule}")
-        figures.append(
-            Figure(
-                kind=m.kind,
-                value=m.value,
-                low=m.low,
-                high=m.high,
-                hedge=f.hedge,  # type: ignore[arg-type]
-                metric=metric,
-                sense=sense,
-                subgroup=group,
-                year=dated.year,
-                period=dated.period,
-                start=f.start,
-                end=f.end,
-                text=text[f.start : f.end],
-                sentence=sent.text,
-                extractor_version=EXTRACTOR_VERSION,
-                notes=notes,
-            )
-        )
+    figures = [
+        _figure(text, sent, toks, found, k, spans, times, paired, context, published, vocab) for k in range(len(found))
+    ]
     figures = links.resolve(text, memory, figures, sent.start)
     named = [w.year for w in all_times if w.kind in ("year", "rel", "spoken") and w.year is not None]
     return figures, _context(times, context, sent.start), named[-1] if named else None
+
+
+def _figure(
+    text: str,
+    sent: sentences.Sentence,
+    toks: list[Token],
+    found: list[_Found],
+    k: int,
+    spans: list[tuple[int, int]],
+    times: list[timeref.When],
+    paired: list[timeref.When | None] | None,
+    context: timeref.When | None,
+    published: Published | None,
+    vocab: Vocabulary,
+) -> Figure:
+    """Figure ``k`` of a sentence, each field decided by its own clause, its time anchor and the rules that name it."""
+    f = found[k]
+    m = f.mention
+    sense = classify.sense(toks, m)
+    when = paired[k] if paired and paired[k] else anchor.pick(text, spans, k, times, sense == "change", context)
+    lo = found[k - 1].end if k else sent.start
+    hi = found[k + 1].start if k + 1 < len(found) else sent.end
+    # the figure's own clause: a cue after the next comma ("..., bringing the total to") is the next figure's
+    cut = _CLAUSE_END.search(text, f.end, hi)
+    clause = text[lo : cut.start() if cut else hi]
+    group = classify.subgroup(toks, m, vocab, text[lo : m.start], text[m.end : sent.end])
+    if m.kind == "count":
+        decided = measure.count_metric(m, clause, text[lo : m.start], text[m.end : sent.end], sent.text, when, vocab)
+        if decided.rule == "difference" and not (paired and paired[k]):  # "a drop of 120 from the year before"
+            when = anchor.pick(text, spans, k, times, True, context)
+    else:
+        decided = measure.share_metric(m, clause, sent.text, sense, group, when, vocab)
+    dated = dating.date(decided.value, when, clause, published, vocab, sentence=sent.text)
+    return Figure(
+        kind=m.kind,
+        value=m.value,
+        low=m.low,
+        high=m.high,
+        hedge=f.hedge,  # type: ignore[arg-type]
+        metric=decided.value,
+        sense=sense,
+        subgroup=group,
+        year=dated.year,
+        period=dated.period,
+        start=f.start,
+        end=f.end,
+        text=text[f.start : f.end],
+        sentence=sent.text,
+        extractor_version=EXTRACTOR_VERSION,
+        notes=(f"metric: {decided.rule}", f"year, period: {dated.rule}"),
+    )
 
 
 def _context(times: list[timeref.When], context: timeref.When | None, at: int) -> timeref.When | None:
