@@ -58,8 +58,8 @@ _NUMBER_WORD = (
 )
 # A sentence that is only a number ("Sixty-three."), as broadcast copy opens a report.
 _FRAGMENT = re.compile(rf"(?:[0-9][0-9,]*|{_NUMBER_WORD}(?:[- ]{_NUMBER_WORD}){{0,8}})(?=[.!]\s)", re.I)
-_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)|\n\s*")
-_WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?$")
+_END = re.compile(r"[.!?]+(?:\[[0-9]{1,3}\])*[\"'”’)\]]*(?=\s)|\n\s*")  # "...the 1990s.[1] Among"
+_WORD_BEFORE = re.compile(r"\b([A-Za-z]+)\.?$")  # "1990s." ends a sentence; "U.S." does not
 
 
 @dataclass(frozen=True)
