@@ -196,7 +196,8 @@ def _recalls(text: str, memory: Memory, found: list[Figure]) -> list[Figure]:
                 continue
         distinct = fig.value is not None and fig.value >= 20 and fig.value % 100 != 0  # "with 863 defectors"
         weak = any(n.endswith(("no-period", "event")) for n in fig.notes)
-        recall = _RECALL.search(text[max(0, fig.start - 12) : fig.start]) or (distinct and weak)
+        anchored = "year, period: anchor" in fig.notes  # "hit the 2,000 level in 2006": its own claim, not a recall
+        recall = (_RECALL.search(text[max(0, fig.start - 12) : fig.start]) and not anchored) or (distinct and weak)
         named = memory.counts.get(fig.value) if fig.kind == "count" and fig.value is not None and recall else None
         if named is not None:
             fig = replace(
