@@ -142,7 +142,11 @@ def _parts(text: str, figures: list[Figure], at: int) -> list[Figure]:
         fig, whole = out[k], out[k + 1]
         between = text[fig.end : whole.start]
         chained = whole.kind != "count" and "part of" in str(whole.notes) and _OR.fullmatch(between)
-        if (whole.kind == "count" and _PART_OF.fullmatch(between)) or chained:  # "60% of the 460 defectors"
+        linked = (whole.kind == "count" and _PART_OF.fullmatch(between)) or chained
+        compared = fig.kind == "ratio" and fig.year is not None and whole.year is not None and fig.year != whole.year
+        if linked and compared:  # "1,509 last year, a little more than half of the 2,706 of 2011": a change
+            out[k] = replace(fig, sense="change", notes=(*fig.notes, f"sense: against {whole.text!r} of {whole.year}"))
+        elif linked:  # "60% of the 460 defectors"
             out[k] = replace(
                 fig,
                 metric=whole.metric,
