@@ -38,6 +38,7 @@ _STRONG = frozenset(("metric: cue", "metric: elsewhere", "metric: not-counted"))
 _ALONG = re.compile(r"\b(?:along with|as well as|and|plus)\b|,\s*of\b", re.I)
 _OR = re.compile(r"\s*,?\s*or\s*", re.I)
 _SAME_SHARE = re.compile(r"\b(?:this|that|the)\s+(?:ratio|share|proportion|percentage|figure)\b", re.I)
+_LEVEL = re.compile(r"\s*(?:-|\s)?(?:level|mark|threshold|line|barrier)\b", re.I)
 _RECALL = re.compile(r"\b(?:the|these|those)\s+$", re.I)
 _FROM = re.compile(r"\b(?:from|compared with|compared to|versus|against)\s*$", re.I)
 _OWN_TIME = re.compile(
@@ -200,8 +201,10 @@ def _recalls(text: str, memory: Memory, found: list[Figure]) -> list[Figure]:
                 continue
         distinct = fig.value is not None and fig.value >= 20 and fig.value % 100 != 0  # "with 863 defectors"
         weak = any(n.endswith(("no-period", "event")) for n in fig.notes)
-        anchored = "year, period: anchor" in fig.notes  # "hit the 2,000 level in 2006": its own claim, not a recall
-        recall = (_RECALL.search(text[max(0, fig.start - 12) : fig.start]) and not anchored) or (distinct and weak)
+        level = (
+            _LEVEL.match(text, fig.end) is not None
+        )  # "hit the 2,000 level in 2006": a mark, not a group named again
+        recall = (_RECALL.search(text[max(0, fig.start - 12) : fig.start]) and not level) or (distinct and weak)
         named = memory.counts.get(fig.value) if fig.kind == "count" and fig.value is not None and recall else None
         if named is not None:
             fig = replace(
