@@ -86,7 +86,7 @@ def pick(
         return after[0]
     if context is not None:
         return context
-    later = [w for w in usable if w.start >= end]
+    later = [w for w in usable if w.start >= end]  # "fell 77 percent to 31 in the first quarter"
     return later[0] if later else None
 
 

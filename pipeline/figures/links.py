@@ -100,7 +100,7 @@ def _parts(text: str, figures: list[Figure], at: int) -> list[Figure]:
                 year=fig.year
                 if fig.year is not None and fig.year != whole.year and fig.metric == whole.metric
                 else whole.year,
-                period=whole.period,
+                period=fig.period if "year, period: anchor" in fig.notes and fig.period else whole.period,
                 notes=(f"metric, year, period: part of {whole.text!r}",),
             )
         elif _FROM.search(text[prev.end : fig.start]):

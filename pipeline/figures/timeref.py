@@ -70,6 +70,8 @@ _PATTERNS = [
         "span",
         rf"\b(?:between\s+(?P<c>{_YEAR})\s+and|(?:from\s+)?(?P<a>{_YEAR})\s*(?:-|–|—|to|through))\s*(?P<b>{_YEAR})\b",
     ),
+    # "since the start of 2017": that year so far
+    ("yearstart", rf"\bsince\s+the\s+(?:start|beginning)\s+of\s+(?P<y>{_YEAR})\b"),
     ("since", rf"\bsince\s+(?:the\s+)?(?:[a-z-]+\s+){{0,8}}?(?:in\s+)?{_YEAR}\b"),
     # "the third and fourth quarters": two periods (their halves of the span, one each)
     ("quarters", r"\b(?P<o1>first|second|third|fourth)\s+and\s+(?P<o2>second|third|fourth|final|last)\s+quarters\b"),
@@ -137,6 +139,7 @@ _HINTS = {
     "paren": ("(",),
     "span": ("19", "20"),
     "since": ("since",),
+    "yearstart": ("since the",),
     "quarter": ("quarter", "q1", "q2", "q3", "q4"),
     "quarters": ("quarters",),
     "half": ("half", "h1", "h2"),
@@ -255,6 +258,8 @@ def _when(kind: str, m: re.Match[str], i: int, published: Published | None) -> W
         plain = re.fullmatch(r"(?:the\s+)?((?:19|20)[0-9]0)s", text.strip(), re.I)
         start = int(plain.group(1)) if plain else None
         return When(m.start(), m.end(), kind, None, f"{start}-{start + 9}" if start is not None else None)
+    if kind == "yearstart":
+        return When(m.start(), m.end(), "year", int(groups["y"]))
     if kind == "pastyear":  # "in the last year": the twelve months before publication, mostly the year before
         return When(m.start(), m.end(), kind, published.year - 1 if published else None)
     if kind in ("since", "prev", "paren", "each", "that", "annual", "years", "again", "next"):
