@@ -24,6 +24,23 @@ def test_figures_prints_the_seed_sentence_as_json_lines() -> None:
     assert all(SEED[r["start"] : r["end"]] == r["text"] and r["sentence"] == SEED for r in rows)
 
 
+def test_figures_take_a_partial_date_and_explain_their_fields() -> None:
+    text = "So far this year 412 defectors have arrived. Ten defectors arrived here today."
+    result = CliRunner().invoke(main, ["figures", "--published", "2015-07", "--explain"], input=text)
+    assert result.exit_code == 0, result.output
+    so_far, today = (json.loads(line) for line in result.output.splitlines())
+    assert (so_far["metric"], so_far["year"], so_far["period"]) == ("arrivals", 2015, "H1")  # January to June
+    assert (today["metric"], today["year"]) == ("other", 2015)  # a one-off arrival is no annual statistic
+    assert "metric: event" in today["why"] and "year, period: published" in today["why"]
+    assert any(why.startswith("metric: ") for why in so_far["why"])
+
+
+def test_figures_refuse_a_date_they_cannot_read_in_one_line() -> None:
+    result = CliRunner().invoke(main, ["figures", "--published", "2015-7"], input=SEED)
+    assert result.exit_code == 2
+    assert "YYYY, YYYY-MM or YYYY-MM-DD" in result.output and "Traceback" not in result.output
+
+
 def test_run_without_feeds_says_where_it_looked(tmp_path: Path) -> None:
     empty = tmp_path / "feeds.toml"
     empty.write_text("")

@@ -166,8 +166,19 @@ def _figure(
         text=text[f.start : f.end],
         sentence=sent.text,
         extractor_version=EXTRACTOR_VERSION,
-        notes=(f"metric: {decided.rule}", f"year, period: {dated.rule}"),
+        notes=(
+            f"metric: {decided.rule}",
+            f"year, period: {dated.rule}",
+            f"hedge: {_hedged_by(text, f, m)}",
+            f"subgroup: {'named near the number' if group else 'none named'}",
+        ),
     )
+
+
+def _hedged_by(text: str, f: _Found, m: Mention) -> str:
+    """The words that set a figure's hedge, for --explain."""
+    words = (text[f.start : m.start] + " " + text[m.end : f.end]).strip()
+    return f"{words!r}" if words else "no hedging words"
 
 
 def _context(times: list[timeref.When], context: timeref.When | None, at: int) -> timeref.When | None:

@@ -58,7 +58,7 @@ def score(items: Iterable[Mapping[str, object]]) -> Score:
     for item in items:
         text = str(item["text"])
         published = Published.parse(str(item["published"])) if item.get("published") else None
-        got = [to_json(f) for f in extract(text, published=published)]
+        got = [to_json(f) | {"why": "; ".join(f.notes)} for f in extract(text, published=published)]
         want = list(item["figures"])  # type: ignore[call-overload]
         labelled, predicted = labelled + len(want), predicted + len(got)
         for gold in want:
@@ -74,7 +74,7 @@ def score(items: Iterable[Mapping[str, object]]) -> Score:
             fully += not wrong
             if wrong:
                 diffs = ", ".join(f"{k}: got {hit[k]!r} want {gold[k]!r}" for k in wrong)
-                misses.append(f"wrong {hit['text']!r} ({diffs}) in: {text}")
+                misses.append(f"wrong {hit['text']!r} ({diffs}; rules: {hit['why']}) in: {text}")
         misses.extend(f"spurious {g['kind']} {g['text']!r} in: {text}" for g in got)
     return Score(labelled, predicted, matched, fully, fields, tuple(misses))
 

@@ -86,7 +86,7 @@ def _parts(text: str, figures: list[Figure], at: int) -> list[Figure]:
                 metric=whole.metric,
                 year=whole.year,
                 period=whole.period,
-                notes=(*fig.notes, f"metric, year, period: share of {whole.text!r}"),
+                notes=_noted(fig, f"metric, year, period: share of {whole.text!r}"),
             )
         if fig.kind != "count" or not counts:
             out.append(fig)
@@ -101,7 +101,7 @@ def _parts(text: str, figures: list[Figure], at: int) -> list[Figure]:
                 if fig.year is not None and fig.year != whole.year and fig.metric == whole.metric
                 else whole.year,
                 period=fig.period if "year, period: anchor" in fig.notes and fig.period else whole.period,
-                notes=(f"metric, year, period: part of {whole.text!r}",),
+                notes=_noted(fig, f"metric, year, period: part of {whole.text!r}"),
             )
         elif _FROM.search(text[prev.end : fig.start]):
             if fig.metric == "arrivals" and prev.metric == "cumulative":
@@ -123,7 +123,7 @@ def _parts(text: str, figures: list[Figure], at: int) -> list[Figure]:
                 metric=nxt.metric,
                 year=nxt.year,
                 period=nxt.period,
-                notes=("metric, year, period: listed with the next figure",),
+                notes=_noted(fig, "metric, year, period: listed with the next figure"),
             )
         elif (
             unanchored
@@ -137,7 +137,7 @@ def _parts(text: str, figures: list[Figure], at: int) -> list[Figure]:
                 metric=nxt.metric,
                 year=nxt.year + 1,
                 period=nxt.period,
-                notes=(f"metric, year, period: the year after its base {nxt.text!r}",),
+                notes=_noted(fig, f"metric, year, period: the year after its base {nxt.text!r}"),
             )
     for k in range(len(out) - 2, -1, -1):  # right to left: "430, or 88%, of the 488" chains to the 488
         fig, whole = out[k], out[k + 1]
@@ -153,7 +153,7 @@ def _parts(text: str, figures: list[Figure], at: int) -> list[Figure]:
                 metric=whole.metric,
                 year=whole.year,
                 period=whole.period,
-                notes=(f"metric, year, period: part of {whole.text!r}",),
+                notes=_noted(fig, f"metric, year, period: part of {whole.text!r}"),
             )
     return out
 
@@ -173,7 +173,7 @@ def _recalls(text: str, memory: Memory, found: list[Figure]) -> list[Figure]:
                     year=whole.year,
                     period=whole.period,
                     subgroup=fig.subgroup or whole.subgroup,  # "Of these [elite defectors], 54 defected before 2011"
-                    notes=(f"metric, year, period: part of {whole.text!r} (the sentence before)",),
+                    notes=_noted(fig, f"metric, year, period: part of {whole.text!r} (the sentence before)"),
                 )
             out.append(fig)
             continue
@@ -181,7 +181,12 @@ def _recalls(text: str, memory: Memory, found: list[Figure]) -> list[Figure]:
             named_share = memory.share_subgroup
             if named_share:  # "this ratio has crept upward: it first reached 80%": the share named before
                 fig = replace(
-                    fig, subgroup=named_share, notes=(*fig.notes, f"subgroup: the share named before ({named_share})")
+                    fig,
+                    subgroup=named_share,
+                    notes=(
+                        *(n for n in fig.notes if not n.startswith("subgroup:")),
+                        f"subgroup: the share named before ({named_share})",
+                    ),
                 )
         split = fig.subgroup in ("women", "men") and any(n.endswith("no-period") for n in fig.notes)
         alone = not any(o.kind == "count" and "split of" not in str(o.notes) for o in out)
@@ -195,7 +200,7 @@ def _recalls(text: str, memory: Memory, found: list[Figure]) -> list[Figure]:
                     metric=whole.metric,
                     year=whole.year,
                     period=whole.period,
-                    notes=(f"metric, year, period: split of {whole.text!r} (the sentence before)",),
+                    notes=_noted(fig, f"metric, year, period: split of {whole.text!r} (the sentence before)"),
                 )
                 out.append(fig)
                 continue
@@ -212,7 +217,7 @@ def _recalls(text: str, memory: Memory, found: list[Figure]) -> list[Figure]:
                 metric=named.metric,
                 year=named.year,
                 period=named.period,
-                notes=(f"metric, year, period: recalls {named.text!r} of {named.sentence[:40]!r}",),
+                notes=_noted(fig, f"metric, year, period: recalls {named.text!r} of {named.sentence[:40]!r}"),
             )
         out.append(fig)
     return out
@@ -246,9 +251,15 @@ def _listed_counts(text: str, found: list[Figure]) -> list[Figure]:
         weak = any(n in ("metric: period", "metric: no-period") for n in fig.notes)
         strong = lead is not None and any(n in _STRONG for n in lead.notes)
         if lead is not None and fig.kind == "count" and weak and strong and _ALONG.search(text[lead.end : fig.start]):
-            fig = replace(fig, metric=lead.metric, notes=(*fig.notes, f"metric: listed after {lead.text!r}"))
+            kept = tuple(n for n in fig.notes if not n.startswith("metric:"))
+            fig = replace(fig, metric=lead.metric, notes=(*kept, f"metric: listed after {lead.text!r}"))
         out.append(fig)
     return out
+
+
+def _noted(fig: Figure, note: str) -> tuple[str, ...]:
+    """The figure's notes with ``note`` in place of the rules it overrides (metric, year and period)."""
+    return (*(n for n in fig.notes if not n.startswith(("metric", "year"))), note)
 
 
 def resolve(text: str, memory: Memory, found: list[Figure], at: int) -> list[Figure]:
