@@ -36,6 +36,7 @@ _BASE_NEXT = re.compile(
 )
 _STRONG = frozenset(("metric: cue", "metric: elsewhere", "metric: not-counted"))
 _ALONG = re.compile(r"\b(?:along with|as well as|and|plus)\b|,\s*of\b", re.I)
+_OR_AFTER = re.compile(r"[^.;]{0,40},\s*or\s*", re.I)
 _OR = re.compile(r"\s*,?\s*or\s*", re.I)
 _SAME_SHARE = re.compile(r"\b(?:this|that|the)\s+(?:ratio|share|proportion|percentage|figure)\b", re.I)
 _LEVEL = re.compile(r"\s*(?:-|\s)?(?:level|mark|threshold|line|barrier)\b", re.I)
@@ -229,6 +230,10 @@ def _listed_shares(text: str, figures: list[Figure]) -> list[Figure]:
     out: list[Figure] = []
     for fig in figures:
         prev = out[-1] if out else None
+        after_share = prev is not None and prev.kind != "count" and prev.subgroup is not None
+        restated = after_share and prev is not None and _OR_AFTER.fullmatch(text[prev.end : fig.start]) is not None
+        if restated and prev is not None and fig.kind == "count" and fig.subgroup is None:
+            fig = replace(fig, subgroup=prev.subgroup)  # "80.5 percent of the total, or 843"
         if prev is None or fig.kind == "count":
             out.append(fig)
             continue

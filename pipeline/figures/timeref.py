@@ -252,8 +252,9 @@ def _when(kind: str, m: re.Match[str], i: int, published: Published | None) -> W
         return When(m.start(), m.end(), "spoken", _spoken(text))
     if kind in ("year", "rel"):
         return When(m.start(), m.end(), kind, _relative(text, published))
-    if kind == "same":
-        return When(m.start(), m.end(), kind, _relative(groups.get("of"), published))
+    if kind == "same":  # "the same period of 2016"; "... last year", "... a year earlier": a year before its period
+        named = groups.get("of")
+        return When(m.start(), m.end(), kind, int(named) if named and named[:1].isdigit() else None)
     if kind == "decade":
         plain = re.fullmatch(r"(?:the\s+)?((?:19|20)[0-9]0)s", text.strip(), re.I)
         start = int(plain.group(1)) if plain else None
