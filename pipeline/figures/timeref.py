@@ -289,6 +289,9 @@ def _resolve(
 ) -> When | None:
     """Fill in a time that points at another: "the year before", "that year", "in the fourth", "annual total"."""
     if w.kind == "prev":
+        periods = [b for b in before if b.kind in _PERIOD_KINDS and b.period and b.year]
+        if periods:  # "593 in the first half, compared with 749 a year earlier": the same half, a year before
+            return replace(w, kind=periods[-1].kind, year=(periods[-1].year or 0) - 1, period=periods[-1].period)
         named = [b.year for b in before if b.year is not None and b.kind != "prev"]
         anchor = named[-1] if named else None  # a year named later in the sentence is another story
         return replace(w, year=anchor - 1 if anchor else (current - 1 if current else None))
