@@ -75,7 +75,8 @@ def pick(
         return labelled[0]
     limit = spans[k + 1][0] if k + 1 < len(spans) else None
     after = [w for w in usable if w.start >= end and (limit is None or w.end <= limit)]
-    if after and not any(c in text[end : after[0].start] for c in ",;(—"):
+    gap = text[end : after[0].start] if after else ""
+    if after and (not any(c in gap for c in ",;(—") or gap.strip() == "("):  # "2,402 (2010)"
         return _combined(text, after) or after[0]
     before = [w for w in usable if w.end <= start]
     if before:
