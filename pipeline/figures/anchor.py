@@ -18,6 +18,9 @@ _BASE = re.compile(
 _BASE_MULTIPLE = re.compile(r"\b(?:triple|double|twice|thrice|quadruple|half)\s*$", re.I)
 _ASIDE = re.compile(r"[^,;.]{0,40},")  # the figure's noun phrase, then a comma: an aside before its verb
 _SINCE = re.compile(r"\bsince\s+$", re.I)
+_WHEN_YEAR = re.compile(
+    r"\b((?:19|20)[0-9]{2}),?\s+when\s+(?:[a-z]+\s+){0,3}?(?:about|around|some|just|only|nearly)?\s*$", re.I
+)
 _PERIODS = frozenset(("quarter", "half", "months", "monthspan", "month"))
 _YEARS = frozenset(("year", "rel", "spoken"))
 _CLAUSE = re.compile(r"[,;(—]|\band\b")
@@ -68,6 +71,9 @@ def pick(
     if any(w.kind in ("span", "decade") for w in usable):  # "1,200 a year between 2012 and 2019": the span says more
         usable = [w for w in usable if w.kind not in ("each", "annual")]
     start, end = spans[k]
+    recalled = _WHEN_YEAR.search(text, max(0, start - 60), start)
+    if recalled is not None:  # "the lowest level since 2001, when 1,043 arrived"
+        return When(recalled.start(1), recalled.end(1), "year", int(recalled.group(1)))
     labelled = [
         w for w in usable if w.kind in _YEARS and 0 <= start - w.end <= 2 and text[w.end : start].strip() == ":"
     ]

@@ -34,7 +34,7 @@ _SINCE = re.compile(
 # A statistic said to have held over the years since then: "has ranged between", "has averaged", "had arrived since"
 _OVER_YEARS = re.compile(
     r"\b(?:has|have|had)\s+(?:\w+\s+){0,2}?(?:ranged|averaged|arrived|doubled|tripled|hovered|"
-    r"stayed|remained|fallen|risen|grown|declined|halved|come|entered)\b",
+    r"stayed|remained|fallen|risen|grown|declined|halved|come|entered|exceeded|topped|surpassed)\b",
     re.I,
 )
 # Expressions that spread a figure over many years: no single year fits it.
@@ -92,7 +92,8 @@ def date(
     since = _SINCE.search(sentence if statistic else clause) if not total and published is not None else None
     if since is not None and published is not None and (metric != vocab.default_metric or statistic):
         started = int(since.group("year") or since.group("year2") or 0)
-        if not own or (when is not None and when.year == started and not when.period):  # the anchor is the start
+        weak = when is not None and when.kind in ("annual", "each")  # "the annual total": no year of its own
+        if not own or weak or (when is not None and when.year == started and not when.period):  # anchor = start
             return Dated(None, _span(since, published), "span")
     if own and when is not None and not (total and when.year is None):  # a total "in recent years" is as of now
         if metric != vocab.default_metric and when.kind == "lastmonth":

@@ -91,6 +91,14 @@ _PATTERNS = [
     # a year's tally "as of the end of June" covers January to June
     ("monthspan", rf"\b(?:as\s+of|by)\s+the\s+end\s+of\s+(?P<m2>{_MONTH})\b(?:\s+(?P<of>{_YEAR}|{_REL}))?"),
     ("sofar", r"\b(?:as\s+of|by|through)\s+the\s+end\s+of\s+last\s+month\b"),
+    # "the three months to March": a span of months ending at one
+    (
+        "monthsto",
+        rf"\b(?:the\s+)?(?P<n>two|three|four|five|six|seven|eight|nine|ten|eleven|[2-9]|1[01])\s+months\s+"
+        rf"(?:to|through|ending(?:\s+in)?)\s+(?P<m2>{_MONTH})\b(?:\s+(?P<of>{_YEAR}))?",
+    ),
+    # "by the end of the year": this year
+    ("yearend", r"\b(?:by|before|until)\s+the\s+end\s+of\s+(?:the|this)\s+year\b"),
     # "so far this year", "to date": January through the last full month before publication
     (
         "todate",
@@ -148,6 +156,8 @@ _HINTS = {
     "month": ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
     "lastmonth": ("month",),
     "todate": ("so far", "to date", "to-date"),
+    "monthsto": ("months",),
+    "yearend": ("end of",),
     "pastyear": ("past", "last"),
     "sofar": ("end of last month",),
     "again": ("in the",),
@@ -259,6 +269,19 @@ def _when(kind: str, m: re.Match[str], i: int, published: Published | None) -> W
         plain = re.fullmatch(r"(?:the\s+)?((?:19|20)[0-9]0)s", text.strip(), re.I)
         start = int(plain.group(1)) if plain else None
         return When(m.start(), m.end(), kind, None, f"{start}-{start + 9}" if start is not None else None)
+    if kind == "yearend":
+        return When(m.start(), m.end(), "rel", published.year if published else None)
+    if kind == "monthsto":
+        raw = (groups["n"] or "3").lower()
+        n = int(raw) if raw.isdigit() else _WORDS[raw]
+        last = _month(groups["m2"] or "dec")
+        first = (last - n) % 12 + 1
+        label = {(1, 3): "Q1", (4, 6): "Q2", (7, 9): "Q3", (10, 12): "Q4", (1, 6): "H1", (7, 12): "H2"}.get(
+            (first, last), f"{MONTHS[first - 1][:3].title()}-{MONTHS[last - 1][:3].title()}"
+        )
+        named = groups.get("of")
+        year = int(named) if named else _latest_year(last, published)
+        return When(m.start(), m.end(), "monthspan", year, label)
     if kind == "yearstart":
         return When(m.start(), m.end(), "year", int(groups["y"]))
     if kind == "pastyear":  # "in the last year": the twelve months before publication, mostly the year before
