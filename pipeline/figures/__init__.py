@@ -149,7 +149,8 @@ def _figure(
             when = anchor.pick(text, spans, k, times, True, context)
     else:
         decided = measure.share_metric(m, clause, sent.text, sense, group, when, vocab)
-    dated = dating.date(decided.value, when, clause, published, vocab, sentence=sent.text)
+    difference = decided.rule == "difference"
+    dated = dating.date(decided.value, when, clause, published, vocab, sentence=sent.text, difference=difference)
     return Figure(
         kind=m.kind,
         value=m.value,

@@ -18,6 +18,7 @@ _BASE = re.compile(
 _BASE_MULTIPLE = re.compile(r"\b(?:triple|double|twice|thrice|quadruple|half)\s*$", re.I)
 _ASIDE = re.compile(r"[^,;.]{0,40},")  # the figure's noun phrase, then a comma: an aside before its verb
 _SINCE = re.compile(r"\bsince\s+$", re.I)
+_THAN = re.compile(r"\b(?:than|compared with|compared to)\s+(?:those|the|in)\b[^,.;]{0,40}$", re.I)
 _WHEN_YEAR = re.compile(
     r"\b((?:19|20)[0-9]{2}),?\s+when\s+(?:[a-z]+\s+){0,3}?(?:about|around|some|just|only|nearly)?\s*$", re.I
 )
@@ -42,8 +43,12 @@ def _combined(text: str, after: list[When]) -> When | None:
     return None
 
 
-def _is_base(before: str, w: When) -> bool:
-    return _BASE.search(before) is not None or (w.kind == "prev" and _BASE_MULTIPLE.search(before) is not None)
+def _is_base(before: str, w: When, wider: str = "") -> bool:
+    """Whether the time dates the base of a comparison ("up from 67 in 2022", "ten more than those who arrived in
+    2017"), not the figure."""
+    if _BASE.search(before) is not None or _THAN.search(wider) is not None:
+        return True
+    return w.kind == "prev" and _BASE_MULTIPLE.search(before) is not None
 
 
 def pick(
@@ -63,7 +68,11 @@ def pick(
     usable = [w for w in times if w.kind not in IGNORED and not _SINCE.search(text[max(0, w.start - 8) : w.start])]
     if change:
         # the base year is skipped ("up from 67 a year earlier"); "a 20% jump the previous year" is not a base
-        usable = [w for w in usable if not _is_base(text[max(0, w.start - 24) : w.start], w)]
+        usable = [
+            w
+            for w in usable
+            if not _is_base(text[max(0, w.start - 24) : w.start], w, text[max(0, w.start - 60) : w.start])
+        ]
         # "jumped four-fold between 2001 and 2009": a change over a span refers to its last year
         usable = [
             When(w.start, w.end, "year", int(w.period[-4:])) if w.kind == "span" and w.period else w for w in usable

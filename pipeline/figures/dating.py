@@ -83,7 +83,13 @@ def _span(since: re.Match[str], published: Published) -> str:
 
 
 def date(
-    metric: str, when: When | None, clause: str, published: Published | None, vocab: Vocabulary, sentence: str = ""
+    metric: str,
+    when: When | None,
+    clause: str,
+    published: Published | None,
+    vocab: Vocabulary,
+    sentence: str = "",
+    difference: bool = False,
 ) -> Dated:
     """The year and period of a figure of ``metric`` anchored to ``when`` (None: no time at all)."""
     total = metric == vocab.total_metric
@@ -103,6 +109,8 @@ def date(
         return Dated(when.year, None if total else when.period, "anchor")
     if not total and metric != vocab.default_metric and _MANY_YEARS.search(clause):
         return Dated(None, None, "none")
+    if difference and when is not None and when.kind == "context" and when.year is not None:
+        return Dated(when.year, None, "context")  # "only ten more than those of 2017": the year being compared
     if total and published is not None:
         return Dated(published.year, None, "published")
     if metric != vocab.default_metric and published is not None:
