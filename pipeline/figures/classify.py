@@ -142,6 +142,12 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
         return False
     if _age_list(toks, m) or _name_age(toks, m, prev, nxt) or (prev is not None and prev.text in ("'", "’")):
         return False  # "ages 12 and 17", "says Jang, 27.", "since '94"
+    if nxt == "/" or (prev is not None and prev.text == "/") or (m.last < len(toks) and toks[m.last].text == "/"):
+        return False  # "a 2 1/2-year odyssey": a fraction of a duration
+    if (prev is not None and prev.low in ("page", "pp", "p", "ages", "aged")) or _AGES_RANGING.search(
+        _near(toks, m.first - 4, m.first)
+    ):
+        return False  # "[page 34]", "ages ranging from 28 to 80"
     ahead = [t.low for t in toks[nxt_i : nxt_i + 3]]
     if nxt == "age" or (any(w in vocab.not_people for w in ahead[:3] if w not in vocab.people) and not people):
         return False  # "20 warning shots", "one of 20 civil society groups", "the 20-49 age bracket"
@@ -180,6 +186,7 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
     return people or topical
 
 
+_AGES_RANGING = re.compile(r"\bages?\s+(?:ranging|range|ranged|between|from)\b", re.I)
 _GROUP_VERBS = _words(
     "were was are is had have has spent arrived fled left met intended included remain remained will would could "
     "said told made flew landed went came got"
