@@ -47,7 +47,7 @@ airflow: $(VENV)/.synced
 	$(BIN)/python -m pipeline.airflow.standalone
 
 sql: $(VENV)/.synced
-	$(BIN)/duckdb -init warehouse/attach.sql
+	@$(BIN)/newsfigures sql
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -15,12 +15,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httpx
 import pandas as pd
 
-from pipeline import warehouse
+from pipeline import redact, warehouse
+from pipeline.errors import ConfigError
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,14 @@ class Channels:
     slack_webhook: str = ""
     webhook_url: str = ""
     extra: dict[str, Sender] = field(default_factory=dict)  # channels supplied by the caller (Airflow hooks)
+    hidden: tuple[str, ...] = ()  # the extra channels' secrets (passwords, tokens, URLs), kept out of errors
+
+    def secrets(self) -> list[str]:
+        """Every secret the channels hold, so that no error message repeats one."""
+        found = [*self.hidden]
+        for url in (self.smtp_url, self.slack_webhook, self.webhook_url, *self.hidden):
+            found += redact.secrets_of(url)
+        return found
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Channels:
@@ -137,20 +146,45 @@ class Channels:
         return found
 
 
+@dataclass(frozen=True)
+class SmtpServer:
+    """Where ``smtp://[user:password@]host:port`` points."""
+
+    host: str
+    port: int
+    starttls: bool
+    user: str = field(default="", repr=False)
+    password: str = field(default="", repr=False)
+
+
+def smtp_server(url: str) -> SmtpServer:
+    """Read an SMTP URL; a password may hold "/", "?" or "@" (the host follows the last "@"). ``ConfigError``."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, _, after = rest.rpartition("@")
+    hostport = after.split("/", 1)[0]
+    try:
+        parts = urlsplit(f"//{hostport}")
+        host, port = parts.hostname or "", parts.port or 25
+    except ValueError:  # raised outside this block: its message, and so the traceback, would quote the URL
+        host, port = "", 0
+    if not sep or scheme not in ("smtp", "smtp+starttls") or not host:
+        raise ConfigError(f"alert SMTP URL {redact.url(url)}: expected smtp://[user:password@]host:port")
+    user, _, password = userinfo.partition(":")
+    return SmtpServer(host, port, scheme == "smtp+starttls", unquote(user), unquote(password))
+
+
 def send_email(url: str, sender: str, to: tuple[str, ...], alert: Alert, timeout: float) -> None:
     """Send the alert as a plain-text e-mail through the SMTP server at ``smtp://[user:pass@]host:port``."""
-    parts = urlsplit(url)
+    server = smtp_server(url)
     message = EmailMessage(policy=email.policy.SMTP)
     message["Subject"], message["From"], message["To"] = alert.subject, sender, ", ".join(to)
     message.set_content(alert.text())
     # local_hostname given: without it smtplib looks up this host's FQDN, which can hang where DNS is unreachable
-    with smtplib.SMTP(
-        parts.hostname or "localhost", parts.port or 25, local_hostname="localhost", timeout=timeout
-    ) as smtp:
-        if parts.scheme == "smtp+starttls":
+    with smtplib.SMTP(server.host, server.port, local_hostname="localhost", timeout=timeout) as smtp:
+        if server.starttls:
             smtp.starttls()
-        if parts.username:
-            smtp.login(parts.username, parts.password or "")
+        if server.user:
+            smtp.login(server.user, server.password)
         smtp.send_message(message)
 
 
@@ -227,6 +261,7 @@ def dispatch(settings: Settings, alert: Alert, channels: Channels, *, at: dateti
         unsent, last_sent = (streak or (0, None))[0], (streak or (0, None))[1]
         quiet = repeat and last_sent is not None and at - last_sent < timedelta(hours=settings.alert_repeat_hours)
         sent_to, errors = [], {}
+        secrets = channels.secrets()
         if not quiet:
             alert = Alert(**{**asdict(alert), "repeats": int(unsent), "first_seen": str(last_sent) if unsent else None})
             for name, send in channels.senders().items():
@@ -234,8 +269,8 @@ def dispatch(settings: Settings, alert: Alert, channels: Channels, *, at: dateti
                     send(alert)
                     sent_to.append(name)
                 except Exception as exc:  # one unreachable channel must not silence the others
-                    log.error("alert for %s not sent to %s: %s", alert.run_id, name, exc)
-                    errors[name] = f"{type(exc).__name__}: {exc}"
+                    errors[name] = redact.text(f"{type(exc).__name__}: {exc}", secrets)
+                    log.error("alert for %s not sent to %s: %s", alert.run_id, name, errors[name])
         decision = {
             "run_id": alert.run_id, "table_name": alert.table, "dag_id": alert.dag_id, "task_id": alert.task_id,
             "fingerprint": alert.fingerprint, "failed": alert.failed, "total": alert.total,

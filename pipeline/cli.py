@@ -180,6 +180,34 @@ def migrate() -> None:
     console.print(f"applied: {', '.join(applied) or 'nothing (up to date)'}")
 
 
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("duckdb_args", nargs=-1, type=click.UNPROCESSED)
+def sql(duckdb_args: tuple[str, ...]) -> None:
+    """A DuckDB prompt with the lake attached read-only (warehouse/attach.sql); extra arguments go to duckdb."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    from pipeline import warehouse
+    from pipeline.errors import WarehouseError
+    from pipeline.settings import PROJECT_ROOT
+
+    settings = Settings.from_env()
+    try:
+        warehouse.connect(settings, read_only=True).close()
+    except WarehouseError as exc:
+        raise click.ClickException(
+            f"no warehouse to query yet: run `make demo` or `newsfigures run` first ({exc})"
+        ) from exc
+    if settings.catalog != Settings().catalog:
+        raise click.ClickException(
+            f"warehouse/attach.sql attaches the default lake, not {settings.catalog}: edit its ATTACH line"
+        )
+    duckdb = shutil.which("duckdb", path=str(Path(sys.executable).parent)) or shutil.which("duckdb") or "duckdb"
+    os.chdir(PROJECT_ROOT)  # attach.sql names the lake and the extensions relative to the repository root
+    os.execv(duckdb, [duckdb, "-init", "warehouse/attach.sql", *duckdb_args])
+
+
 @main.command()
 @click.option(
     "--out",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import calendar
+import contextlib
 import hashlib
 import io
 import logging
 import re
+import threading
 import time
 import xml.sax
 from collections.abc import Mapping, Sequence
@@ -131,7 +133,43 @@ def plain_text(markup: str) -> str:
     return " ".join("".join(collector.parts).split())
 
 
-async def poll(http: httpx.AsyncClient, feed: Feed, previous: Validators | None, *, max_bytes: int) -> PollResult:
+async def parse_bounded(body: bytes, headers: Mapping[str, str], feed: Feed, timeout: float) -> list[Entry]:
+    """``parse`` in a worker thread, off the event loop; ``FeedError`` if it takes longer than ``timeout`` seconds.
+
+    A daemon thread of its own, not the loop's executor: a parse past its bound is abandoned (a thread cannot be
+    stopped), and nothing, not even ``asyncio.run`` shutting down, waits for it to finish.
+    """
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[list[Entry]] = loop.create_future()
+
+    def settle(result: list[Entry] | None, error: BaseException | None) -> None:
+        if done.done():  # abandoned: the poll already recorded the timeout
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result or [])
+
+    def work() -> None:
+        try:
+            outcome: tuple[list[Entry] | None, BaseException | None] = (parse(body, headers, feed), None)
+        except Exception as exc:
+            outcome = (None, exc)
+        with contextlib.suppress(RuntimeError):  # the loop has closed meanwhile: nobody is waiting
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    threading.Thread(target=work, name=f"parse feed {feed.name}", daemon=True).start()
+    try:
+        return await asyncio.wait_for(done, timeout)
+    except TimeoutError:
+        raise FeedError(
+            feed.url, f"parsing took longer than {timeout:g}s (NEWSFIGURES_FEED_PARSE_TIMEOUT), abandoned"
+        ) from None
+
+
+async def poll(
+    http: httpx.AsyncClient, feed: Feed, previous: Validators | None, *, max_bytes: int, parse_timeout: float = 30.0
+) -> PollResult:
     """Poll one feed with conditional GET; never raises: failures come back as outcome ``error``."""
     polled_at = datetime.now(UTC)
     started = time.perf_counter()
@@ -172,7 +210,8 @@ async def poll(http: httpx.AsyncClient, feed: Feed, previous: Validators | None,
         return _row(feed, polled_at, "unchanged", status, validators, 0, response.elapsed_ms), [], validators
     try:
         # Content-Location lets feedparser resolve relative links against where the feed really was
-        entries = parse(response.body, {"content-location": response.final_url, **response.headers}, feed)
+        headers = {"content-location": response.final_url, **response.headers}
+        entries = await parse_bounded(response.body, headers, feed, parse_timeout)
     except FeedError as exc:
         return failed(exc.reason, status)
     row = _row(feed, polled_at, "changed", status, validators, len(entries), response.elapsed_ms)
@@ -203,13 +242,14 @@ async def poll_all(
     *,
     max_bytes: int,
     concurrency: int,
+    parse_timeout: float = 30.0,
 ) -> list[PollResult]:
     """Poll every feed, at most ``concurrency`` at a time; results in the order of ``feeds``."""
     gate = asyncio.Semaphore(max(1, concurrency))
 
     async def one(feed: Feed) -> PollResult:
         async with gate:
-            return await poll(http, feed, previous.get(feed.name), max_bytes=max_bytes)
+            return await poll(http, feed, previous.get(feed.name), max_bytes=max_bytes, parse_timeout=parse_timeout)
 
     results = await asyncio.gather(*(one(feed) for feed in feeds))
     outcomes = [row.outcome for row, _, _ in results]

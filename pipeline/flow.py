@@ -137,6 +137,7 @@ async def _poll(
             previous,
             max_bytes=settings.max_body_bytes,
             concurrency=settings.fetch_concurrency,
+            parse_timeout=settings.feed_parse_timeout,
         )
 
 

@@ -29,6 +29,8 @@ OFFICIAL = """
     WHERE metric = 'arrivals' AND subgroup IS NULL AND status = 'final'
     QUALIFY row_number() OVER (PARTITION BY topic, year ORDER BY as_of DESC NULLS LAST) = 1
     ORDER BY year"""
+# every label is plain text: an outlet named "Evil $\frac{$ News" is drawn as written, never parsed as mathtext
+PLAIN: dict[str, Any] = {"parse_math": False}
 COLOURS = {"agrees": "#2b8a3e", "disagrees": "#c92a2a", "no_reference": "#868e96"}
 
 
@@ -94,11 +96,12 @@ def render_png(reports: Sequence[Report], official: dict[int, float]) -> bytes:
     ax.yaxis.set_major_formatter(ScalarFormatter())
     ax.set_xticks(years)
     ax.tick_params(axis="x", labelrotation=90 if len(years) > 16 else 0)
-    ax.set_xlabel("year of arrival")
-    ax.set_ylabel("North Korean defectors arriving in South Korea")
-    ax.set_title("What the news reported vs the Ministry of Unification's figures")
+    ax.set_xlabel("year of arrival", **PLAIN)
+    ax.set_ylabel("North Korean defectors arriving in South Korea", **PLAIN)
+    ax.set_title("What the news reported vs the Ministry of Unification's figures", **PLAIN)
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper right")
+    for label in ax.legend(loc="upper right").get_texts():
+        label.set_parse_math(False)
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
@@ -139,6 +142,7 @@ def _label_misreports(ax: Any, reports: Sequence[Report], official: dict[int, fl
             fontsize=8,
             color=COLOURS["disagrees"],
             arrowprops={"arrowstyle": "-", "color": COLOURS["disagrees"], "lw": 0.6},
+            **PLAIN,
         )
 
 

@@ -61,6 +61,7 @@ class Settings:
     feed_pause_after: int = 5  # consecutive failed polls after which a feed is paused
     feed_pause_hours: float = 24.0  # a paused feed is tried again after this long
     near_duplicate_bits: int = 6  # SimHash distance (of 64 bits) at or under which two articles are one story
+    feed_parse_timeout: float = 30.0  # seconds one feed's parse may take before it is that feed's error
     archive_retention_days: int = 0  # raw archive files older than this are deleted by maintenance; 0 keeps them
     feeds: tuple[Feed, ...] = field(default=())
 

@@ -62,11 +62,14 @@ async def check(
     interval: float,
     max_bytes: int,
     concurrency: int,
+    parse_timeout: float = 30.0,
 ) -> tuple[dict[str, FeedState], dict[str, int]]:
     """Poll the feeds that are due; return every feed's new state and the count of unseen entries per feed."""
     due = [f for f in feeds if states.get(f.name, FeedState()).retry_at <= now]
     previous = {f.name: states.get(f.name, FeedState()).validators for f in due}
-    results = await poll_all(http, due, previous, max_bytes=max_bytes, concurrency=concurrency)
+    results = await poll_all(
+        http, due, previous, max_bytes=max_bytes, concurrency=concurrency, parse_timeout=parse_timeout
+    )
     updated = {name: state for name, state in states.items() if name in {f.name for f in feeds}}
     unseen: dict[str, int] = {}
     for poll, entries, validators in results:

@@ -9,6 +9,7 @@ import pytest
 from conftest import Inbox, LocalServer
 
 from pipeline import alerts, warehouse
+from pipeline.errors import ConfigError
 from pipeline.settings import Settings
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -148,3 +149,40 @@ def test_no_quarantined_rows_no_alert(settings: Settings) -> None:
         alerts.build(settings, run_id="clean", table="figures", total=10, dag_id="d", task_id="t", task_failed=False)
         is None
     )
+
+
+def test_a_failing_channel_keeps_its_token_and_password_out_of_logs_and_the_warehouse(
+    settings: Settings, inbox: tuple[Inbox, int], server: LocalServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, port = inbox
+    failing_run(settings, "run-1", T0)
+    slack = server.route("/services/T000/B000/XOXBSLACKTOKEN", status=500, body=b"invalid_token")
+    hook = server.route("/hook?token=hunter2hunter2", status=500, body=b"no")
+    to = alerts.Channels(
+        smtp_url=f"smtp://oncall:pa%2Fss/w0rd@127.0.0.1:{port}",  # aiosmtpd offers no AUTH: login fails
+        email_from="a@example.org", email_to=("b@example.org",), slack_webhook=slack, webhook_url=hook,
+    )  # fmt: skip
+
+    decision = alerts.dispatch(settings, alert_for(settings, "run-1"), to, at=T0)
+
+    with warehouse.connect(settings, read_only=True) as con:
+        (stored,) = con.execute("SELECT errors FROM alerts WHERE run_id = 'run-1'").fetchone()
+    assert set(json.loads(stored)) == {"smtp", "slack", "webhook"} and decision["channels"] is None
+    assert "127.0.0.1" in stored and "500" in stored  # still says which server failed, and how
+    for secret in ("XOXBSLACKTOKEN", "hunter2hunter2", "pa%2Fss", "pa/ss", "w0rd"):
+        assert secret not in stored and secret not in caplog.text
+
+
+def test_an_smtp_url_that_cannot_be_read_does_not_quote_its_password() -> None:
+    with pytest.raises(ConfigError) as raised:
+        alerts.smtp_server("smtp://oncall:s3cr/et@127.0.0.1:25x")
+
+    assert "s3cr" not in str(raised.value) and "127.0.0.1" in str(raised.value)
+    assert raised.value.__context__ is None and raised.value.__cause__ is None  # nor does its traceback
+
+
+def test_an_smtp_password_may_hold_a_slash() -> None:
+    server = alerts.smtp_server("smtp+starttls://oncall:s3cr/et@mail.example.org:587")
+
+    assert (server.host, server.port, server.starttls) == ("mail.example.org", 587, True)
+    assert (server.user, server.password) == ("oncall", "s3cr/et") and "s3cr" not in repr(server)

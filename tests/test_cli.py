@@ -1,4 +1,7 @@
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -79,3 +82,15 @@ def test_migrate_reports_what_it_applied_then_nothing(lake_env: dict[str, str]) 
     second = CliRunner().invoke(main, ["migrate"], env=lake_env)
     assert first.exit_code == 0 and "001_core_tables" in first.output
     assert "nothing (up to date)" in second.output
+
+
+def test_sql_before_any_run_says_in_one_line_what_to_run_first(tmp_path: Path) -> None:
+    env = {**os.environ, "NEWSFIGURES_CATALOG": f"sqlite:{tmp_path}/lake/catalog.sqlite",
+           "NEWSFIGURES_DATA_PATH": f"{tmp_path}/lake/data/"}  # fmt: skip
+    newsfigures = Path(sys.executable).parent / "newsfigures"
+
+    done = subprocess.run([newsfigures, "sql"], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "run `make demo` or `newsfigures run` first" in done.stderr
+    assert not (tmp_path / "lake").exists()  # asking created nothing

@@ -326,3 +326,31 @@ def test_a_page_that_breaks_extraction_is_recorded_and_leaves_the_backlog(
     )  # a charset no web page can be in is ignored, as browsers ignore it
     assert sorted(figures) == sorted((server.url(u), 196.0) for u in ("/good.html", "/idna.html", "/undefined.html"))
     assert flow.extract_articles(settings, "again") == {"articles": 0, "no_article": 0, "quarantined": 0}
+
+
+# feedparser takes seconds over a few hundred kilobytes of unclosed tags: far past the bound set below
+SLOW_TO_PARSE = b'<?xml version="1.0"?><rss version="2.0"><channel><item><description>' + b"<b>" * 80_000
+
+
+def test_a_feed_too_slow_to_parse_is_its_own_error_and_the_other_feeds_load(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    html = {"content-type": "text/html; charset=utf-8"}
+    good = ARTICLE.format(title="Arrivals", sentence="A total of 196 North Korean defectors arrived last year.")
+    server.route("/good.html", body=good.encode(), headers=html)
+    server.route("/rss.xml", body=rss(server, [("/good.html", "Thu, 18 Jan 2024 09:00:00 GMT")]))
+    server.route("/junk.xml", body=SLOW_TO_PARSE, headers={"content-type": "application/rss+xml"})
+    feeds = (
+        Feed("junk", server.url("/junk.xml"), "defection"),
+        Feed("wire", server.url("/rss.xml"), "defection"),
+    )
+    settings = lake_settings(tmp_path, feeds, feed_parse_timeout=0.5)
+
+    _, stages = flow.run(settings, trigger="test")
+
+    assert stages["poll_feeds"]["errors"] == 1 and stages["poll_feeds"]["entries_new"] == 1
+    with warehouse.connect(settings, read_only=True) as con:
+        polls = dict(con.execute("SELECT feed, coalesce(error, outcome) FROM feed_polls").fetchall())
+        entries = con.execute("SELECT feed, url FROM entries").fetchall()
+    assert polls["wire"] == "changed" and "NEWSFIGURES_FEED_PARSE_TIMEOUT" in polls["junk"]
+    assert entries == [("wire", server.url("/good.html"))]

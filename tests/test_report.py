@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import DemoLake
+from conftest import DemoLake, LocalServer, lake_settings
 
-from pipeline import report
+from pipeline import flow, report
 from pipeline.cli import main
+from pipeline.records import Feed
 from pipeline.settings import Settings
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -71,3 +72,26 @@ def test_cli_report_without_a_lake_says_what_to_do(tmp_path: Path) -> None:
     env = {"NEWSFIGURES_CATALOG": f"sqlite:{tmp_path}/none.sqlite", "NEWSFIGURES_DATA_PATH": f"{tmp_path}/data/"}
     result = CliRunner().invoke(main, ["report", "--out", str(tmp_path / "chart")], env=env)
     assert result.exit_code == 1 and "newsfigures demo" in result.output
+
+
+EVIL = r"Evil $\frac{$ News"
+PAGE = """<!doctype html><html lang="en"><head><title>Arrivals</title><meta property="og:site_name" content="{site}">
+</head><body><article><h1>Arrivals</h1>
+<p>SEOUL, Jan. 18 -- A total of 800 North Korean defectors arrived in South Korea in 2023, the ministry said.</p>
+<p>Officials said the tightened border controls of the past years continued to weigh on the number of people who
+managed to leave the North, and that most arrivals had spent years in third countries before reaching the South.</p>
+</article></body></html>"""
+
+
+def test_an_outlet_named_like_mathtext_is_drawn_and_listed_as_written(server: LocalServer, tmp_path: Path) -> None:
+    server.route("/a.html", body=PAGE.format(site=EVIL).encode(), headers={"content-type": "text/html; charset=utf-8"})
+    item = f"<item><link>{server.url('/a.html')}</link><pubDate>Thu, 18 Jan 2024 09:00:00 GMT</pubDate></item>"
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Evil</title>{item}</channel></rss>'
+    server.route("/rss.xml", body=feed.encode(), headers={"content-type": "application/rss+xml"})
+    settings = lake_settings(tmp_path, (Feed(EVIL, server.url("/rss.xml"), "defection"),))
+    flow.run(settings, trigger="test")
+
+    png, page = report.write(settings, tmp_path / "out")
+
+    assert png.read_bytes().startswith(PNG_MAGIC)
+    assert "<td>800</td><td>exact</td><td>196</td><td>Evil $\\frac{$ News</td>" in page.read_text(encoding="utf-8")

@@ -182,3 +182,18 @@ def test_serialises_to_its_class_path_and_json_kwargs() -> None:
     classpath, kwargs = FeedWatcher(poll_interval=7.5).serialize()
     assert classpath == "pipeline.airflow.watcher.FeedWatcher"
     assert FeedWatcher(**kwargs).serialize() == (classpath, {"poll_interval": 7.5})
+
+
+def test_a_feed_too_slow_to_parse_counts_as_failing_and_the_others_still_fire(server: LocalServer) -> None:
+    Feed(server, "/wire.xml")
+    junk = b'<?xml version="1.0"?><rss version="2.0"><channel><item><description>' + b"<b>" * 80_000
+    server.route("/junk.xml", body=junk, headers={"content-type": "application/rss+xml"})
+    feeds = [records.Feed(name, server.url(f"/{name}.xml"), "t") for name in ("junk", "wire")]
+
+    async def one_round() -> tuple[dict[str, FeedState], dict[str, int]]:
+        async with http.client(Settings(allow_private_addresses=True)) as client:
+            return await check(client, feeds, {}, now=0, interval=10.0, max_bytes=MB, concurrency=2, parse_timeout=0.5)
+
+    states, unseen = asyncio.run(one_round())
+    assert unseen == {"wire": 1}
+    assert states["junk"].failures == 1 and states["wire"].failures == 0

@@ -33,6 +33,9 @@ def _connection(conn_id: str) -> Any | None:
 def channels(settings: Settings) -> alerts.Channels:
     """Settings' channels, each replaced by its Airflow connection where one is defined."""
     extra: dict[str, alerts.Sender] = {}
+    hidden: list[str] = []  # what the connections hold that no error message may repeat
+    for conn in filter(None, map(_connection, (SMTP, SLACK, WEBHOOK))):
+        hidden += [str(conn.password or ""), conn.get_uri(), *([str(conn.host)] if "://" in str(conn.host) else [])]
     if (smtp := _connection(SMTP)) is not None:
         to = [a.strip() for a in str(smtp.extra_dejson.get("to", settings.alert_email_to)).split(",") if a.strip()]
         sender = smtp.extra_dejson.get("from_email") or settings.alert_email_from
@@ -59,7 +62,9 @@ def channels(settings: Settings) -> alerts.Channels:
         url = str(hook.host)
         extra["webhook"] = lambda alert: alerts.post(url, alert.as_json(), 10.0)
     base = alerts.Channels.from_settings(settings)
-    return alerts.Channels(base.smtp_url, base.email_from, base.email_to, base.slack_webhook, base.webhook_url, extra)
+    return alerts.Channels(
+        base.smtp_url, base.email_from, base.email_to, base.slack_webhook, base.webhook_url, extra, tuple(hidden)
+    )
 
 
 def after_stage(

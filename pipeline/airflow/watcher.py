@@ -56,6 +56,7 @@ class FeedWatcher(BaseEventTrigger):
                         interval=interval,
                         max_bytes=settings.max_body_bytes,
                         concurrency=settings.fetch_concurrency,
+                        parse_timeout=settings.feed_parse_timeout,
                     )
                 await self._save(states, updated)  # before firing: a restart must not fire again for these
                 states = updated
