@@ -18,6 +18,7 @@ FLOORS = {
     "all": {"F1": 0.97, "fully_correct": 0.80, "comparable_precision": 0.84, "comparable_recall": 0.84},
 }
 
+
 def _benchmark() -> Any:
     spec = importlib.util.spec_from_file_location("figures_real_benchmark", ROOT / "benchmarks" / "figures_real.py")
     assert spec is not None and spec.loader is not None
