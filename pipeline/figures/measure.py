@@ -5,17 +5,26 @@ a period anchors it (a year, quarter, months, "last year") and nothing marks it 
 is tried in order and the first that applies decides; its name is kept on the figure (``Figure.notes``) so that
 ``newsfigures figures --explain`` can say why a figure got its metric.
 
-1. ``cue``: a metric cue of the topic in the figure's own clause ("bringing the total to", "repatriated").
-2. ``not-counted``: the number counts people the topic does not count by default ("two officers", "12
+1. A small count the topic calls a total ("bring the total to 460") is an ``event`` when its clause names a day or a
+   one-off ("arriving tomorrow", "aboard"), a ``period`` statistic when a period anchors it ("this year to 41").
+2. ``cue``: a metric cue of the topic in the figure's own clause ("bringing the total to", "repatriated").
+3. ``not-counted``: the number counts people the topic does not count by default ("two officers", "12
    waitresses", "three relatives"), or is larger than any plausible running total (a population).
-3. ``difference``, ``rate``, ``sample``, ``elsewhere``: a difference between counts ("a drop of 120"), a rate ("an
+4. ``difference``, ``rate``, ``sample``, ``elsewhere``: a difference between counts ("a drop of 120"), a rate ("an
    average of 200 a month"), the size of a survey ("interviews with 6,000"), people somewhere else ("in China").
-4. ``running-total``: a count above the largest plausible period figure ("about 20,000 defectors").
-5. ``anaphor``: the statistic named again ("the tally", "put the number at"): the topic's default metric.
-6. ``event``: a one-off event: a day-level time in the clause ("arrived today", "on Monday", "recently").
-7. ``state``: a present or present-perfect state ("have defected to the South", "is home to").
-8. ``period``: a period anchors the figure: the topic's default metric.
-9. ``no-period``: nothing says the count is a period statistic: "other".
+5. ``period-claim``: a count too large for any period that the text still claims for one ("25,000 arrived in 2023
+   alone") keeps the default metric: the schema's range check refuses it, the extractor reports what was said.
+6. ``running-total``: a count above the largest plausible period figure ("about 20,000 defectors"); ``elsewhere``
+   when the sentence is about people abroad and never names the South.
+7. ``anaphor``: the statistic named again ("the tally", "put the number at"): the topic's default metric.
+8. ``event``: a one-off event: a day-level time in the number's own clause ("arrived today", "on Monday").
+9. ``state``: a present or present-perfect state with no period ("have defected to the South", "is home to").
+10. ``period``: a period anchors the figure: the topic's default metric.
+11. ``no-period``: nothing says the count is a period statistic: "other".
+
+Percents and ratios (``share_metric``): ``cue`` for other, ``sample``, ``change`` (a change compares periods: the
+default metric), a cue of another metric, ``state`` for a present share of a subgroup, ``share`` when a subgroup or
+a period says what is split, else ``no-period``.
 """
 
 from __future__ import annotations
