@@ -2,18 +2,20 @@
 
 Rules, first that applies decides (the name is kept on the figure for ``--explain``):
 
-1. ``anchor``: a time expression anchors the figure (its own clause first, see ``anchor.pick``): its year and period.
-   A running total has no period: "24,193 as of the end of September" is the total of that year.
-2. ``span``: "since 2020", "since last year" for a count that is not a running total, or for a statistic said to
+1. ``span``: "since 2020", "since last year" for a count that is not a running total, or for a statistic said to
    have held since then ("since Kim Jong-un took power in 2012, the annual number has ranged between"): the years
    from then to the last year publication covers ("2020-2025", "2012-2019"), no single year.
-3. ``published``: a running total, or a one-off count with no time of its own that the clause puts in the present or
-   on the day of the story, is as of publication ("is home to 34,000"; "ten arrived today"): the publication year.
+2. ``anchor``: a time expression anchors the figure (its own clause first, see ``anchor.pick``): its year and period.
+   A running total has no period ("24,193 as of the end of September" is that year's total), nor has an event's
+   "last month". ``so-far``: a period statistic of the publication year itself, told as done ("444 in 2015",
+   published July 2015), covers January to the last full month.
+3. ``none``: a one-off count spread over decades ("interviews over the past two decades").
+4. ``context``: a difference with no time of its own is the year being compared ("only ten more than in 2017").
+5. ``published``: a running total, or a one-off count with no time of its own that the sentence puts in the present,
+   the future or on the day of the story, is as of publication ("is home to 34,000"; "ten arrived today").
    ``past``: a one-off count told in the past with no time ("three friends were executed") has none.
-   ``so-far``: a period statistic of the publication year itself, told as done ("444 in 2015", published July 2015),
-   covers January to the last full month.
-4. ``context``: a period statistic with no time of its own takes the year the article is talking about.
-5. ``none``: nothing fixes it.
+6. ``context``: a period statistic with no time of its own takes the year the article is talking about.
+7. ``none``: nothing fixes it.
 """
 
 from __future__ import annotations
