@@ -82,13 +82,7 @@ def _parts(text: str, figures: list[Figure], at: int) -> list[Figure]:
             # "31,000 registered, 71 per cent of them women"; "593, versus 749, 80 percent of them": not the base
             mains = [c for c in counts if not _FROM.search(text[max(0, c.start - 16) : c.start])]
             whole = mains[-1] if mains else counts[-1]
-            fig = replace(
-                fig,
-                metric=whole.metric,
-                year=whole.year,
-                period=whole.period,
-                notes=_noted(fig, f"metric, year, period: share of {whole.text!r}"),
-            )
+            fig = _takes(fig, whole, f"share of {whole.text!r}")
         if fig.kind != "count" or not counts:
             out.append(fig)
             continue
@@ -119,13 +113,7 @@ def _parts(text: str, figures: list[Figure], at: int) -> list[Figure]:
             and _LISTED.fullmatch(text[fig.end : nxt.start])
             and "anchor" in str(nxt.notes)
         ):
-            out[k] = replace(
-                fig,
-                metric=nxt.metric,
-                year=nxt.year,
-                period=nxt.period,
-                notes=_noted(fig, "metric, year, period: listed with the next figure"),
-            )
+            out[k] = _takes(fig, nxt, "listed with the next figure")
         elif (
             unanchored
             and nxt.kind == "count" == fig.kind
@@ -149,13 +137,7 @@ def _parts(text: str, figures: list[Figure], at: int) -> list[Figure]:
         if linked and compared:  # "1,509 last year, a little more than half of the 2,706 of 2011": a change
             out[k] = replace(fig, sense="change", notes=(*fig.notes, f"sense: against {whole.text!r} of {whole.year}"))
         elif linked:  # "60% of the 460 defectors"
-            out[k] = replace(
-                fig,
-                metric=whole.metric,
-                year=whole.year,
-                period=whole.period,
-                notes=_noted(fig, f"metric, year, period: part of {whole.text!r}"),
-            )
+            out[k] = _takes(fig, whole, f"part of {whole.text!r}")
     return out
 
 
@@ -168,14 +150,9 @@ def _recalls(text: str, memory: Memory, found: list[Figure]) -> list[Figure]:
             wholes = [e for e in memory.before if e.kind == "count"]
             if wholes:
                 whole = wholes[0]
-                fig = replace(
-                    fig,
-                    metric=whole.metric,
-                    year=whole.year,
-                    period=whole.period,
-                    subgroup=fig.subgroup or whole.subgroup,  # "Of these [elite defectors], 54 defected before 2011"
-                    notes=_noted(fig, f"metric, year, period: part of {whole.text!r} (the sentence before)"),
-                )
+                # "Of these [elite defectors], 54 defected before 2011": the part keeps the whole's subgroup too
+                subgroup = fig.subgroup or whole.subgroup
+                fig = _takes(fig, whole, f"part of {whole.text!r} (the sentence before)", subgroup=subgroup)
             out.append(fig)
             continue
         if fig.kind != "count" and fig.subgroup is None and _SAME_SHARE.search(fig.sentence):
@@ -196,13 +173,7 @@ def _recalls(text: str, memory: Memory, found: list[Figure]) -> list[Figure]:
             totals = [e for e in memory.before if e.kind == "count" and e.year and (e.value or 0) > (fig.value or 0)]
             if totals:
                 whole = totals[0]
-                fig = replace(
-                    fig,
-                    metric=whole.metric,
-                    year=whole.year,
-                    period=whole.period,
-                    notes=_noted(fig, f"metric, year, period: split of {whole.text!r} (the sentence before)"),
-                )
+                fig = _takes(fig, whole, f"split of {whole.text!r} (the sentence before)")
                 out.append(fig)
                 continue
         distinct = fig.value is not None and fig.value >= 20 and fig.value % 100 != 0  # "with 863 defectors"
@@ -213,13 +184,7 @@ def _recalls(text: str, memory: Memory, found: list[Figure]) -> list[Figure]:
         recall = (_RECALL.search(text[max(0, fig.start - 12) : fig.start]) and not level) or (distinct and weak)
         named = memory.counts.get(fig.value) if fig.kind == "count" and fig.value is not None and recall else None
         if named is not None:
-            fig = replace(
-                fig,
-                metric=named.metric,
-                year=named.year,
-                period=named.period,
-                notes=_noted(fig, f"metric, year, period: recalls {named.text!r} of {named.sentence[:40]!r}"),
-            )
+            fig = _takes(fig, named, f"recalls {named.text!r} of {named.sentence[:40]!r}")
         out.append(fig)
     return out
 
@@ -260,6 +225,18 @@ def _listed_counts(text: str, found: list[Figure]) -> list[Figure]:
             fig = replace(fig, metric=lead.metric, notes=(*kept, f"metric: listed after {lead.text!r}"))
         out.append(fig)
     return out
+
+
+def _takes(fig: Figure, source: Figure, why: str, subgroup: str | None = None) -> Figure:
+    """``fig`` with the metric, year and period of the figure it names (and its subgroup, if given), and why."""
+    return replace(
+        fig,
+        metric=source.metric,
+        year=source.year,
+        period=source.period,
+        subgroup=subgroup if subgroup is not None else fig.subgroup,
+        notes=_noted(fig, f"metric, year, period: {why}"),
+    )
 
 
 def _noted(fig: Figure, note: str) -> tuple[str, ...]:
