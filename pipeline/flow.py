@@ -335,7 +335,9 @@ def _checked(frame: pd.DataFrame, schema: Any, table: str, key: str, run_id: str
 def _quarantine(con: Any, rows: pd.DataFrame) -> None:
     if len(rows):
         held = QUARANTINE.validate(rows)  # a malformed quarantine row is our bug: fail loudly, never lose the rows
-        warehouse.merge(con, "quarantine", held, ["table_name", "row_key", "check_name", "column_name"], update=False)
+        # a row that fails again carries the run that quarantined it last: that run's alert and the on-call query
+        # "WHERE run_id = '<this run>'" find it
+        warehouse.merge(con, "quarantine", held, ["table_name", "row_key", "check_name", "column_name"])
 
 
 def _validators(con: Any) -> dict[str, feeds.Validators]:

@@ -1,6 +1,7 @@
 """A whole pass, as `newsfigures run` does it: real HTTP, trafilatura, Pandera and a DuckLake in a temporary folder."""
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ from conftest import LOADED_TABLES, DemoLake, LocalServer, lake_settings
 
 from pipeline import articles, flow, warehouse
 from pipeline.demo.server import SITE
+from pipeline.errors import SchemaFailure
 from pipeline.records import Feed
 
 
@@ -150,6 +152,30 @@ def test_a_figure_that_cannot_be_right_is_quarantined_and_the_rest_loads(server:
     assert loaded == [(67.0, 2022)]
     assert held == [(run_id, "year_not_after_publication", "2023", server.url("/a.html"))]
     assert status == "failed"
+
+
+def test_a_row_that_fails_again_carries_the_run_that_quarantined_it_last(server: LocalServer, tmp_path: Path) -> None:
+    html = {"content-type": "text/html; charset=utf-8"}
+    sentence = "A total of 196 defectors arrived in 2023, up from 67 in 2022."
+    server.route("/a.html", body=ARTICLE.format(title="Arrivals", sentence=sentence).encode(), headers=html)
+    server.route(
+        "/rss.xml",
+        body=rss(server, [("/a.html", "Mon, 05 Dec 2022 09:00:00 GMT")]),
+        headers={"content-type": "text/xml"},
+    )
+    settings = lake_settings(tmp_path, (Feed("wire", server.url("/rss.xml"), "defection"),))
+    first_run, _ = flow.run(settings, trigger="test")
+
+    again = "reprocess-again"
+    flow.reprocess(settings, again, since=datetime(2000, 1, 1, tzinfo=UTC))  # as news_reprocess does: extract,
+    with pytest.raises(SchemaFailure):  # then read the figures again: the 2023 figure fails again (1 of 2)
+        flow.find_figures(settings, again)
+
+    with warehouse.connect(settings, read_only=True) as con:
+        held = con.execute("SELECT run_id, check_name FROM quarantine").fetchall()
+        this_run = con.execute("SELECT count(*) FROM quarantine WHERE run_id = ?", [again]).fetchone()[0]
+    assert held == [(again, "year_not_after_publication")], f"still {first_run}'s row"
+    assert this_run == 1  # the on-call query for the run that failed finds its row
 
 
 def test_the_seed_misreport_is_a_disagreement_finding_not_a_schema_failure(
