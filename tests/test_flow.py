@@ -12,6 +12,7 @@ from pipeline import articles, flow, warehouse
 from pipeline.demo.server import SITE
 from pipeline.errors import SchemaFailure
 from pipeline.records import Feed
+from pipeline.settings import Settings
 
 
 def test_the_demo_site_lands_in_the_warehouse(
@@ -130,17 +131,21 @@ def test_bad_input_is_recorded_with_its_reason_and_the_run_goes_on(server: Local
     assert figures == [(196.0, 2023)]
 
 
-def test_a_figure_that_cannot_be_right_is_quarantined_and_the_rest_loads(server: LocalServer, tmp_path: Path) -> None:
+def _misdated_story(server: LocalServer, tmp_path: Path) -> Settings:
+    """A story whose feed dates it to 2022 while it states a figure for 2023, which cannot have been reported then."""
     html = {"content-type": "text/html; charset=utf-8"}
     sentence = "A total of 196 defectors arrived in 2023, up from 67 in 2022."
     server.route("/a.html", body=ARTICLE.format(title="Arrivals", sentence=sentence).encode(), headers=html)
-    # the feed dates the story to 2022: a figure for 2023 cannot have been reported then
     server.route(
         "/rss.xml",
         body=rss(server, [("/a.html", "Mon, 05 Dec 2022 09:00:00 GMT")]),
         headers={"content-type": "text/xml"},
     )
-    settings = lake_settings(tmp_path, (Feed("wire", server.url("/rss.xml"), "defection"),))
+    return lake_settings(tmp_path, (Feed("wire", server.url("/rss.xml"), "defection"),))
+
+
+def test_a_figure_that_cannot_be_right_is_quarantined_and_the_rest_loads(server: LocalServer, tmp_path: Path) -> None:
+    settings = _misdated_story(server, tmp_path)
 
     run_id, stages = flow.run(settings, trigger="test")
 
@@ -155,15 +160,7 @@ def test_a_figure_that_cannot_be_right_is_quarantined_and_the_rest_loads(server:
 
 
 def test_a_row_that_fails_again_carries_the_run_that_quarantined_it_last(server: LocalServer, tmp_path: Path) -> None:
-    html = {"content-type": "text/html; charset=utf-8"}
-    sentence = "A total of 196 defectors arrived in 2023, up from 67 in 2022."
-    server.route("/a.html", body=ARTICLE.format(title="Arrivals", sentence=sentence).encode(), headers=html)
-    server.route(
-        "/rss.xml",
-        body=rss(server, [("/a.html", "Mon, 05 Dec 2022 09:00:00 GMT")]),
-        headers={"content-type": "text/xml"},
-    )
-    settings = lake_settings(tmp_path, (Feed("wire", server.url("/rss.xml"), "defection"),))
+    settings = _misdated_story(server, tmp_path)
     first_run, _ = flow.run(settings, trigger="test")
 
     again = "reprocess-again"
