@@ -40,7 +40,6 @@ _NUMBERISH = re.compile(
 )
 _EXCERPT = 500
 _CLAUSE_END = re.compile(r"[,;(—]")
-_SUB_YEAR = frozenset(("quarter", "half", "months", "monthspan", "month"))
 
 
 __all__ = ["CONTRACT_FIELDS", "EXTRACTOR_VERSION", "extract", "to_json"]
@@ -187,7 +186,7 @@ def _context(times: list[timeref.When], context: timeref.When | None, at: int) -
     sub-year period it named, for "the same period last year" in the next sentence."""
     years = [w.year for w in times if w.kind not in anchor.IGNORED and w.year is not None]
     latest = max([*years, context.year if context and context.year else 0])
-    periods = [w for w in times if w.period and w.kind in _SUB_YEAR]
+    periods = [w for w in times if w.period and w.kind in timeref.PERIOD_KINDS]
     period = periods[0] if periods else (context if context is not None and context.period else None)
     if not latest and period is None:
         return None

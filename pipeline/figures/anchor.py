@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.figures.timeref import When
+from pipeline.figures.timeref import PERIOD_KINDS, When
 
 IGNORED = frozenset(("since", "paren"))
 _JOINED = re.compile(r"\s*(?:and|or|,)\s*")
@@ -22,7 +22,6 @@ _THAN = re.compile(r"\b(?:than|compared with|compared to)\s+(?:those|the|in)\b[^
 _WHEN_YEAR = re.compile(
     r"\b((?:19|20)[0-9]{2}),?\s+when\s+(?:[a-z]+\s+){0,3}?(?:about|around|some|just|only|nearly)?\s*$", re.I
 )
-_PERIODS = frozenset(("quarter", "half", "months", "monthspan", "month"))
 _YEARS = frozenset(("year", "rel", "spoken"))
 _CLAUSE = re.compile(r"[,;(—]|\band\b")
 _OF = re.compile(r"\s*(?:of\s+)?")
@@ -36,9 +35,9 @@ def _combined(text: str, after: list[When]) -> When | None:
     gap = text[a.end : b.start]
     if _JOINED.fullmatch(gap) and a.kind in _YEARS | {"span"} and b.kind in _YEARS | {"span"}:
         return When(a.start, b.end, "years", None)  # "in 2010 and 2011": spans years
-    if a.kind in _YEARS and b.kind in _PERIODS and not _CLAUSE.search(gap):
+    if a.kind in _YEARS and b.kind in PERIOD_KINDS and not _CLAUSE.search(gap):
         return When(a.start, b.end, b.kind, a.year, b.period)
-    if a.kind in _PERIODS and b.kind in _YEARS and _OF.fullmatch(gap):
+    if a.kind in PERIOD_KINDS and b.kind in _YEARS and _OF.fullmatch(gap):
         return When(a.start, b.end, a.kind, b.year, a.period)
     return None
 

@@ -22,6 +22,7 @@ MONTHS = [
     "november",
     "december",
 ]
+PERIOD_KINDS = frozenset(("quarter", "half", "months", "monthspan", "month"))  # times shorter than a year
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"  # noqa: E501
 _YEAR = r"(?:19[0-9]{2}|20[0-9]{2})"
 _REL = r"(?:this|last|next|the previous) year"
@@ -312,7 +313,7 @@ def _resolve(
 ) -> When | None:
     """Fill in a time that points at another: "the year before", "that year", "in the fourth", "annual total"."""
     if w.kind == "prev":
-        periods = [b for b in before if b.kind in _PERIOD_KINDS and b.period and b.year]
+        periods = [b for b in before if b.kind in PERIOD_KINDS and b.period and b.year]
         if periods:  # "593 in the first half, compared with 749 a year earlier": the same half, a year before
             return replace(w, kind=periods[-1].kind, year=(periods[-1].year or 0) - 1, period=periods[-1].period)
         named = [b.year for b in before if b.year is not None and b.kind != "prev"]
@@ -326,7 +327,7 @@ def _resolve(
         pointed = (last or current) if w.kind == "that" else current  # "That year ...": the year just named
         return replace(w, year=named[-1] if named else (pointed or anchor))
     if w.kind == "same":
-        periods = [b for b in before if b.kind in ("quarter", "half", "months", "monthspan", "month") and b.period]
+        periods = [b for b in before if b.kind in PERIOD_KINDS and b.period]
         if not periods and earlier is not None:
             periods = [earlier]  # "during the same period last year": the period of the sentence before
         if not periods:
@@ -344,7 +345,6 @@ def _resolve(
     return w
 
 
-_PERIOD_KINDS = frozenset(("quarter", "half", "months", "monthspan", "month"))
 _NAMING = frozenset(("year", "rel", "spoken"))
 
 
@@ -428,7 +428,7 @@ def find(
         w = _when(_PATTERNS[i][0], m, i, published)
         if w.kind == "again":
             w = replace(w, period=(m.group(f"g{i}_ord") or "first").lower())
-        if w.kind in _PERIOD_KINDS and not m.groupdict().get(f"g{i}_of"):
+        if w.kind in PERIOD_KINDS and not m.groupdict().get(f"g{i}_of"):
             implicit.add(len(found))
         found.append(replace(w, start=w.start + base, end=w.end + base))
     found = _fill_years(found, implicit)
