@@ -24,7 +24,8 @@ from urllib.parse import urlsplit
 import trafilatura
 from trafilatura.utils import load_html
 
-from pipeline import articles, extraction
+from pipeline import extraction
+from pipeline.extract import articles
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 BENCH = SHARED / "benchmarks" / "zyte-article-extraction"

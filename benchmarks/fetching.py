@@ -27,8 +27,9 @@ from typing import Any
 
 import trafilatura
 
-from pipeline import articles, feeds, http, pages
-from pipeline.politeness import Politeness
+from pipeline.extract import articles
+from pipeline.fetch import feeds, http, pages
+from pipeline.fetch.politeness import Politeness
 from pipeline.records import Feed
 from pipeline.settings import Settings
 

@@ -15,9 +15,9 @@ import pandas as pd
 import trafilatura
 
 from pipeline import figures
+from pipeline.checks.validate import validate
 from pipeline.demo.server import SITE
-from pipeline.frames import ToRead, figure_rows
-from pipeline.validate import validate
+from pipeline.warehouse.frames import ToRead, figure_rows
 from schemas import FIGURES
 
 

@@ -79,7 +79,8 @@ def _run(settings: Settings, *, trigger: str, feeds: tuple[str, ...] | None) -> 
 
 def _alert(settings: Settings, run_id: str, trigger: str, counts: dict[str, dict[str, int]]) -> None:
     """Tell on-call about quarantined rows through the NEWSFIGURES_ALERT_* channels, as the DAG does."""
-    from pipeline import alerts, flow
+    from pipeline import flow
+    from pipeline.checks import alerts
 
     for stage, table, loaded in (("extract_articles", "articles", "articles"), ("find_figures", "figures", "figures")):
         numbers = counts.get(stage, {})
@@ -239,12 +240,12 @@ def extract_command(source: str, url: str | None) -> None:
     import asyncio
     from pathlib import Path
 
-    from pipeline import articles
+    from pipeline.extract import articles
 
     headers: dict[str, str] = {}
     fetched_at = None
     if source.startswith(("http://", "https://")):
-        from pipeline import http
+        from pipeline.fetch import http
 
         settings = Settings.from_env()
 
@@ -280,9 +281,9 @@ def discover(url: str) -> None:
     """List the feeds a site's home page announces, as [[feeds]] tables to paste into feeds.toml."""
     import asyncio
 
-    from pipeline import discover as discovery
-    from pipeline import http
     from pipeline.errors import FetchError
+    from pipeline.fetch import discover as discovery
+    from pipeline.fetch import http
 
     settings = Settings.from_env()
 

@@ -17,13 +17,15 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import archive, articles, dedup, feeds, figures, http, pages, schedule, warehouse
+from pipeline import figures, warehouse
+from pipeline.checks.findings import Reference, annotate
+from pipeline.checks.validate import Validated, validate
 from pipeline.errors import SchemaFailure
-from pipeline.findings import Reference, annotate
-from pipeline.frames import ToRead, article_rows, entry_rows, figure_rows, page_rows, poll_rows, schedule_rows
-from pipeline.politeness import Politeness
+from pipeline.extract import articles, dedup
+from pipeline.fetch import archive, feeds, http, pages, schedule
+from pipeline.fetch.politeness import Politeness
 from pipeline.settings import Settings
-from pipeline.validate import Validated, validate
+from pipeline.warehouse.frames import ToRead, article_rows, entry_rows, figure_rows, page_rows, poll_rows, schedule_rows
 from schemas import ARTICLES, ENTRIES, FIGURES, PAGES, QUARANTINE
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from conftest import Inbox, LocalServer
 
-from pipeline import alerts, warehouse
+from pipeline import warehouse
+from pipeline.checks import alerts
 from pipeline.errors import ConfigError
 from pipeline.settings import Settings
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import archive
 from pipeline.errors import PipelineError
+from pipeline.fetch import archive
 from pipeline.records import Response
 
 BODY = b"<html><body><p>caf\xc3\xa9 \xff\x00 bytes that are not all text</p></body></html>"

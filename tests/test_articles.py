@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import LocalServer, data
 
-from pipeline.articles import MIN_TEXT_CHARS, PageInput, decode_html, extract, extract_many
 from pipeline.cli import main
-from pipeline.extraction import choose, remove_boilerplate
-from pipeline.extraction.dates import url_date
+from pipeline.extract import choose, remove_boilerplate
+from pipeline.extract.articles import MIN_TEXT_CHARS, PageInput, decode_html, extract, extract_many
+from pipeline.extract.dates import url_date
 
 URL = "https://news.example.org/world/defectors-2023"
 FETCHED = datetime(2024, 2, 1, 12, 0, tzinfo=UTC)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from conftest import DemoLake
 
-from pipeline import dedup, warehouse
+from pipeline import warehouse
+from pipeline.extract import dedup
 from pipeline.records import Article
 
 WIRE = (

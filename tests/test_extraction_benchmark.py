@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.articles import PageInput, extract_many
+from pipeline.extract.articles import PageInput, extract_many
 
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "zyte-article-extraction"
 SCORER = BENCH.parents[1] / "tools" / "score_extraction.py"

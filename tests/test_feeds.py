@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import LocalServer, Reply, Seen, data
 
-from pipeline import feeds, http
 from pipeline.errors import FeedError
-from pipeline.feeds import Validators
+from pipeline.fetch import feeds, http
+from pipeline.fetch.feeds import Validators
 from pipeline.records import Feed
 from pipeline.settings import Settings
 

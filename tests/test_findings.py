@@ -3,7 +3,7 @@ import json
 import pandas as pd
 import pytest
 
-from pipeline.findings import Reference, against_reference, annotate, within_article
+from pipeline.checks.findings import Reference, against_reference, annotate, within_article
 
 REFERENCE = Reference.from_rows(
     [

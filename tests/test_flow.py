@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from conftest import LOADED_TABLES, DemoLake, LocalServer, lake_settings
 
-from pipeline import articles, flow, warehouse
+from pipeline import flow, warehouse
 from pipeline.demo.server import SITE
 from pipeline.errors import SchemaFailure
+from pipeline.extract import articles
 from pipeline.records import Feed
 from pipeline.settings import Settings
 

@@ -22,9 +22,10 @@ import httpx
 import pytest
 from conftest import LocalServer, Reply, data, lake_settings
 
-from pipeline import feeds, flow, http, pages, warehouse
+from pipeline import flow, warehouse
 from pipeline.errors import FetchError
-from pipeline.politeness import Politeness
+from pipeline.fetch import feeds, http, pages, urls
+from pipeline.fetch.politeness import Politeness
 from pipeline.records import Feed, Page, Response
 from pipeline.settings import Settings
 
@@ -519,7 +520,7 @@ def test_malformed_hosts_are_errors_not_crashes(tmp_path: Path, url: str) -> Non
 
 
 def test_idn_entry_links_keep_a_usable_canonical_url() -> None:
-    url = feeds.canonical_url("https://bücher.example/Artikel?id=1&utm_source=rss#top")
+    url = urls.canonical_url("https://bücher.example/Artikel?id=1&utm_source=rss#top")
 
     assert url is not None and httpx.URL(url).raw_host == b"xn--bcher-kva.example"
     assert "utm_source" not in url and "#" not in url

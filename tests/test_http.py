@@ -11,8 +11,8 @@ import httpx
 import pytest
 from conftest import LocalServer
 
-from pipeline import http
 from pipeline.errors import ConfigError, FetchError
+from pipeline.fetch import http
 from pipeline.records import Response
 from pipeline.settings import Settings
 

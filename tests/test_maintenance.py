@@ -3,8 +3,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import maintenance, warehouse
+from pipeline import warehouse
 from pipeline.settings import Settings
+from pipeline.warehouse import maintenance
 
 
 def runs(n: int, batch: int) -> pd.DataFrame:

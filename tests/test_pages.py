@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import LocalServer, data
 
-from pipeline import archive, http, pages
+from pipeline.fetch import archive, http, pages
 from pipeline.records import Page, Response
 from pipeline.settings import Settings
 

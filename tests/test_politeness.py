@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import LocalServer, Reply, Seen, data
 
-from pipeline import flow, http, pages, schedule, warehouse
-from pipeline.politeness import Politeness, retry_after
+from pipeline import flow, warehouse
+from pipeline.fetch import http, pages, schedule
+from pipeline.fetch.politeness import Politeness, retry_after
 from pipeline.records import Feed, FeedPoll, Page
 from pipeline.settings import Settings
 

@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import LocalServer
 
-from pipeline import discover, feeds, http, sitemaps
 from pipeline.cli import main
 from pipeline.demo.server import SITE, serve
 from pipeline.errors import FeedError
+from pipeline.fetch import discover, feeds, http, sitemaps
 from pipeline.records import Feed
 from pipeline.settings import Settings
 

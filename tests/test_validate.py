@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from pipeline.validate import validate
+from pipeline.checks.validate import validate
 from schemas import ENTRIES, FIGURES, PAGES
 
 TEXT = "The ministry said around 800 arrived in 2023, almost three times the 278 of 2022."

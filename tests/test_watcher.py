@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from conftest import LocalServer, Reply, Seen
 
-from pipeline import http, records
+from pipeline import records
 from pipeline.airflow.watcher import FeedWatcher
+from pipeline.fetch import http
+from pipeline.fetch.watch import FeedState, check
 from pipeline.settings import Settings
-from pipeline.watch import FeedState, check
 
 MB = 1_000_000
 

@@ -15,7 +15,7 @@ from typing import Any
 from airflow.sdk import Connection
 from airflow.sdk.exceptions import AirflowNotFoundException
 
-from pipeline import alerts
+from pipeline.checks import alerts
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -103,7 +103,7 @@ def reprocess(context: Mapping[str, Any]) -> dict[str, int]:
 
 def assess_quality(context: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Summarise the figures of every ingest run that triggered this one (or the latest run, by hand)."""
-    from pipeline import quality
+    from pipeline.checks import quality
 
     settings = Settings.from_env()
     runs = [
@@ -121,6 +121,6 @@ def assess_quality(context: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def maintain() -> dict[str, int]:
     """Compact the lake and expire old snapshots."""
-    from pipeline import maintenance
+    from pipeline.warehouse import maintenance
 
     return maintenance.maintain(Settings.from_env(), now=datetime.now(UTC))

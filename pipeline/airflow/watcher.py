@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
 if TYPE_CHECKING:
-    from pipeline.watch import FeedState
+    from pipeline.fetch.watch import FeedState
 
 STATE_PREFIX = "feed:"
 
@@ -35,8 +35,8 @@ class FeedWatcher(BaseEventTrigger):
         """Loop forever: poll, remember, fire on unseen entries; a failure is logged and the loop goes on."""
         # Imported here, not at module level (DAG files import this module while parsing), and in a thread: the
         # first import of feedparser, httpx and courlan takes a second, which would block the triggerer's event loop.
-        await asyncio.to_thread(importlib.import_module, "pipeline.watch")
-        from pipeline import http, watch
+        await asyncio.to_thread(importlib.import_module, "pipeline.fetch.watch")
+        from pipeline.fetch import http, watch
         from pipeline.settings import Settings
 
         states: dict[str, FeedState] | None = None
@@ -68,7 +68,7 @@ class FeedWatcher(BaseEventTrigger):
             await asyncio.sleep(interval)
 
     async def _load(self, names: list[str]) -> dict[str, FeedState]:
-        from pipeline.watch import FeedState
+        from pipeline.fetch.watch import FeedState
 
         if self.asset_state_store is None:
             return {}

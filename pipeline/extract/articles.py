@@ -16,7 +16,8 @@ import trafilatura
 from trafilatura.utils import load_html
 
 from pipeline import figures
-from pipeline.extraction import article_body, dates
+from pipeline.extract import dates
+from pipeline.extract.body import article_body
 from pipeline.records import Article, Precision
 
 log = logging.getLogger(__name__)

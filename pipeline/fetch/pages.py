@@ -10,10 +10,10 @@ from pathlib import Path
 
 import httpx
 
-from pipeline import archive
 from pipeline.errors import FetchError
-from pipeline.http import get
-from pipeline.politeness import Politeness
+from pipeline.fetch import archive
+from pipeline.fetch.http import get
+from pipeline.fetch.politeness import Politeness
 from pipeline.records import Page, Response
 
 log = logging.getLogger(__name__)

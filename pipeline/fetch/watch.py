@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from pipeline.feeds import Validators, poll_all
+from pipeline.fetch.feeds import Validators, poll_all
 from pipeline.records import Feed
 
 log = logging.getLogger(__name__)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from lxml import etree  # type: ignore[import-untyped]
 
 from pipeline.errors import FeedError
+from pipeline.fetch.urls import canonical_url, plain_text
 from pipeline.records import Entry, Feed, Precision, Published
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,6 @@ def is_sitemap(body: bytes) -> bool:
 
 def parse(body: bytes, feed: Feed) -> list[Entry]:
     """The entries of a news sitemap: URL, title and publication date of each ``<url>``; ``FeedError`` if unreadable."""
-    from pipeline.feeds import canonical_url, plain_text  # feeds dispatches here: imported late to avoid a cycle
 
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)
     try:

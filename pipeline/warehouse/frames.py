@@ -10,9 +10,9 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from pipeline import claims, figures
-from pipeline.feeds import PollResult
+from pipeline.fetch.feeds import PollResult
+from pipeline.fetch.schedule import FeedSchedule
 from pipeline.records import Article, Entry, FeedPoll, Figure, Page, Precision, Published
-from pipeline.schedule import FeedSchedule
 
 # record field -> table column, where they differ
 POLL_RENAMES = {"status": "status_code"}

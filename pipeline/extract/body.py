@@ -7,9 +7,9 @@ from typing import Any
 
 import trafilatura
 
-from pipeline.extraction.choice import Extraction, choose
-from pipeline.extraction.cleanup import remove_boilerplate
-from pipeline.extraction.readable import readability_text
+from pipeline.extract.choice import Extraction, choose
+from pipeline.extract.cleanup import remove_boilerplate
+from pipeline.extract.readable import readability_text
 
 __all__ = ["Extraction", "article_body", "choose", "readability_text", "remove_boilerplate"]
 

@@ -20,7 +20,8 @@ from urllib.parse import unquote, urlsplit
 import httpx
 import pandas as pd
 
-from pipeline import redact, warehouse
+from pipeline import warehouse
+from pipeline.checks import redact
 from pipeline.errors import ConfigError
 from pipeline.settings import Settings
 

@@ -15,17 +15,15 @@ import xml.sax
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
 
 import feedparser
 import httpx
-from courlan import normalize_url
 
-from pipeline import sitemaps
 from pipeline.errors import FeedError, FetchError
-from pipeline.http import get
+from pipeline.fetch import sitemaps
+from pipeline.fetch.http import get
+from pipeline.fetch.urls import canonical_url, plain_text
 from pipeline.records import Entry, Feed, FeedPoll, Precision, Published
 
 log = logging.getLogger(__name__)
@@ -103,34 +101,6 @@ def stated_precision(raw: str) -> Precision:
         return Published.parse(raw).precision
     except ValueError:
         return "day"
-
-
-def canonical_url(link: str) -> str | None:
-    """An http(s) link normalised, without tracking parameters or fragment; None if unusable."""
-    try:
-        parts = urlsplit(link.strip())
-        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-            return None
-        return str(normalize_url(urlunsplit(parts._replace(fragment=""))))
-    except ValueError:
-        return None
-
-
-class _TextCollector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def plain_text(markup: str) -> str:
-    """Markup reduced to its text, entities decoded and whitespace collapsed."""
-    collector = _TextCollector()
-    collector.feed(markup)
-    collector.close()
-    return " ".join("".join(collector.parts).split())
 
 
 async def parse_bounded(body: bytes, headers: Mapping[str, str], feed: Feed, timeout: float) -> list[Entry]:

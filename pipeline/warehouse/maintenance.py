@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from pipeline import archive, warehouse
+from pipeline import warehouse
+from pipeline.fetch import archive
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from pipeline.feeds import canonical_url
+from pipeline.fetch.urls import canonical_url
 from pipeline.records import Article
 
 log = logging.getLogger(__name__)

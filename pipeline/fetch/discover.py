@@ -11,8 +11,8 @@ import lxml.html  # type: ignore[import-untyped]
 from lxml import etree
 
 from pipeline.errors import FetchError
-from pipeline.feeds import canonical_url
-from pipeline.http import get
+from pipeline.fetch.http import get
+from pipeline.fetch.urls import canonical_url
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ import httpx
 from protego import Protego
 
 from pipeline.errors import FetchError
-from pipeline.http import TransientFetchError, get
+from pipeline.fetch.http import TransientFetchError, get
 from pipeline.records import Response
 from pipeline.settings import Settings
 
