@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/warehouse.py [--figures N --articles N --big-articles N --big-figures N --repeat N]
 
-Part 1 loads the same generated frames through ``warehouse.merge`` (a DuckLake with a SQLite catalog: batch
+Part 1 loads the same generated frames through ``Tx.merge`` (a DuckLake with a SQLite catalog: batch
 de-duplication, NULL-safe key match, journaled transaction) and through ``INSERT INTO t SELECT * FROM frame`` into a
 plain in-memory DuckDB table, in the same run. Part 2 builds a lake of ``--big-articles`` articles and ``--big-figures``
 figures and times each mart, fully materialised. Timings are wall-clock seconds, best of ``--repeat``.
@@ -24,7 +24,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline import flow, warehouse
+from pipeline import warehouse
 from pipeline.settings import Settings
 
 MARTS = ("reported_vs_official", "reporting_timeline", "outlet_accuracy", "ingestion_health", "ingestion_health_daily")
@@ -169,7 +169,7 @@ def load_speed(tmp: Path, n_figures: int, n_articles: int, repeat: int) -> None:
         f"{'table':9} {'rows':>9} {'merge s':>8} {'merge rows/s':>13} {'insert s':>9} {'insert rows/s':>14}"
         f" {'ratio':>6}"
     )
-    for table, frame, key in (("articles", articles, ["url"]), ("figures", figures, flow.FIGURE_KEY)):
+    for table, frame in (("articles", articles), ("figures", figures)):
         counter = iter(range(repeat))
 
         def fresh_lake(table: str = table, counter: Iterator[int] = counter) -> duckdb.DuckDBPyConnection:
@@ -177,10 +177,10 @@ def load_speed(tmp: Path, n_figures: int, n_articles: int, repeat: int) -> None:
             warehouse.migrate(con)
             return con
 
-        def merge(con: object, table: str = table, frame: pd.DataFrame = frame, key: list[str] = key) -> None:
+        def merge(con: object, table: str = table, frame: pd.DataFrame = frame) -> None:
             assert isinstance(con, duckdb.DuckDBPyConnection)
-            with warehouse.transaction(con):
-                warehouse.merge(con, table, frame, key)
+            with warehouse.transaction(con) as tx:
+                tx.merge(table, frame)
 
         def plain_table(frame: pd.DataFrame = frame) -> duckdb.DuckDBPyConnection:
             con = duckdb.connect()
@@ -207,14 +207,14 @@ def mart_latency(tmp: Path, n_articles: int, n_figures: int, repeat: int) -> Non
     start = time.perf_counter()
     with warehouse.connect(settings) as con:
         warehouse.migrate(con)
-        with warehouse.transaction(con):
-            warehouse.append(con, "entries", entry_frame(n_articles))
-            warehouse.append(con, "pages", page_frame(n_articles))
-            warehouse.append(con, "articles", article_frame(n_articles, rng))
-            warehouse.append(con, "feed_polls", poll_frame(40 * 24 * 12 * 30))  # 40 feeds, every 5 min, 30 days
+        with warehouse.transaction(con) as tx:
+            tx.append("entries", entry_frame(n_articles))
+            tx.append("pages", page_frame(n_articles))
+            tx.append("articles", article_frame(n_articles, rng))
+            tx.append("feed_polls", poll_frame(40 * 24 * 12 * 30))  # 40 feeds, every 5 min, 30 days
         for chunk in range(0, n_figures, 250_000):
-            with warehouse.transaction(con):
-                warehouse.append(con, "figures", figure_frame(min(250_000, n_figures - chunk), n_articles, rng))
+            with warehouse.transaction(con) as tx:
+                tx.append("figures", figure_frame(min(250_000, n_figures - chunk), n_articles, rng))
     print(
         f"\nMarts on {n_articles:,} articles and {n_figures:,} figures (built in {time.perf_counter() - start:.0f} s)"
     )

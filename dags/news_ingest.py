@@ -24,10 +24,12 @@ warehouse decides what is new, so a lost or replayed event loses and duplicates 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from airflow.sdk import Asset, AssetWatcher, Param, dag, get_current_context, task
 
-WRITER = "warehouse_writer"  # a 1-slot pool: one task commits to the warehouse at a time
+from pipeline import STAGES, Stage
+from pipeline.airflow import FEEDS_ASSET, WRITER_POOL
 
 
 def _feed_watcher() -> AssetWatcher:
@@ -36,46 +38,32 @@ def _feed_watcher() -> AssetWatcher:
     return AssetWatcher(name="feed_watcher", trigger=FeedWatcher())
 
 
-FEEDS = Asset("news_feeds", watchers=[_feed_watcher()])
-ARTICLES, FIGURES = Asset("news_articles"), Asset("news_figures")
-
-
-@task(task_display_name="Start run", pool=WRITER)
+@task(task_display_name="Start run", pool=WRITER_POOL)
 def start_run() -> str:
     from pipeline.airflow import tasks
 
     return tasks.start(get_current_context())
 
 
-@task(task_display_name="Poll feeds", pool=WRITER, multiple_outputs=False)
-def poll_feeds(pipeline_run_id: str) -> dict[str, int]:
-    from pipeline.airflow import tasks
+def stage_task(stage: Stage) -> Any:
+    """The task of one stage of ``pipeline.STAGES``: its id, display name and asset come from the stage table."""
 
-    return tasks.stage("poll_feeds", pipeline_run_id, get_current_context())
+    @task(
+        task_id=stage.name,
+        task_display_name=stage.title,
+        pool=WRITER_POOL,
+        multiple_outputs=False,
+        outlets=[Asset(stage.asset)] if stage.asset else [],
+    )
+    def run_stage(pipeline_run_id: str) -> dict[str, int]:
+        from pipeline.airflow import tasks
 
+        return tasks.stage(stage.name, pipeline_run_id, get_current_context())
 
-@task(task_display_name="Fetch pages", pool=WRITER, multiple_outputs=False)
-def fetch_pages(pipeline_run_id: str) -> dict[str, int]:
-    from pipeline.airflow import tasks
-
-    return tasks.stage("fetch_pages", pipeline_run_id, get_current_context())
-
-
-@task(task_display_name="Extract articles", pool=WRITER, multiple_outputs=False, outlets=[ARTICLES])
-def extract_articles(pipeline_run_id: str) -> dict[str, int]:
-    from pipeline.airflow import tasks
-
-    return tasks.stage("extract_articles", pipeline_run_id, get_current_context())
+    return run_stage
 
 
-@task(task_display_name="Find figures", pool=WRITER, multiple_outputs=False, outlets=[FIGURES])
-def find_figures(pipeline_run_id: str) -> dict[str, int]:
-    from pipeline.airflow import tasks
-
-    return tasks.stage("find_figures", pipeline_run_id, get_current_context())
-
-
-@task(task_display_name="Finish run", pool=WRITER)
+@task(task_display_name="Finish run", pool=WRITER_POOL)
 def finish_run(pipeline_run_id: str) -> str:
     from pipeline.airflow import tasks
 
@@ -85,7 +73,7 @@ def finish_run(pipeline_run_id: str) -> str:
 @dag(
     dag_id="news_ingest",
     dag_display_name="News ingest: feeds → figures",
-    schedule=[FEEDS],
+    schedule=[Asset(FEEDS_ASSET, watchers=[_feed_watcher()])],
     catchup=False,
     is_paused_upon_creation=False,  # the feed watcher is registered only for unpaused DAGs
     doc_md=__doc__,
@@ -109,7 +97,7 @@ def finish_run(pipeline_run_id: str) -> str:
 )
 def news_ingest() -> None:
     run_id = start_run()
-    stages = [poll_feeds(run_id), fetch_pages(run_id), extract_articles(run_id), find_figures(run_id)]
+    stages = [stage_task(stage)(run_id) for stage in STAGES]
     # A teardown runs once every stage is done, whatever their outcome, and does not decide the run's state:
     # a failed stage still fails the Airflow run while the warehouse records it as failed.
     finished = finish_run(run_id).as_teardown(setups=run_id)

@@ -18,8 +18,11 @@ from typing import Any
 
 from airflow.sdk import Asset, dag, get_current_context, task
 
+from pipeline import STAGE
+from pipeline.airflow import WRITER_POOL
 
-@task(task_display_name="Assess figures against the reference series", pool="warehouse_writer")
+
+@task(task_display_name="Assess figures against the reference series", pool=WRITER_POOL)
 def assess() -> list[dict[str, Any]]:
     from pipeline.airflow import tasks
 
@@ -29,7 +32,7 @@ def assess() -> list[dict[str, Any]]:
 @dag(
     dag_id="news_quality",
     dag_display_name="News quality: reported vs official",
-    schedule=[Asset("news_figures")],
+    schedule=[Asset(STAGE["find_figures"].asset)],
     catchup=False,
     is_paused_upon_creation=False,
     doc_md=__doc__,

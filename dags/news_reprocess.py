@@ -18,8 +18,10 @@ from datetime import timedelta
 
 from airflow.sdk import Param, dag, get_current_context, task
 
+from pipeline.airflow import WRITER_POOL
 
-@task(task_display_name="Extract again and read figures", pool="warehouse_writer")
+
+@task(task_display_name="Extract again and read figures", pool=WRITER_POOL)
 def reprocess() -> dict[str, int]:
     from pipeline.airflow import tasks
 

@@ -17,8 +17,10 @@ from datetime import timedelta
 
 from airflow.sdk import dag, task
 
+from pipeline.airflow import WRITER_POOL
 
-@task(task_display_name="Compact and expire", pool="warehouse_writer")
+
+@task(task_display_name="Compact and expire", pool=WRITER_POOL)
 def maintain() -> dict[str, int]:
     from pipeline.airflow import tasks
 

@@ -6,7 +6,6 @@ import json
 import logging
 import socket
 import sys
-from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -67,35 +66,19 @@ def _free_or_any(port: int) -> int:
 def _run(settings: Settings, *, trigger: str, feeds: tuple[str, ...] | None) -> None:
     from pipeline import flow
 
-    run_id, counts = flow.run(settings, trigger=trigger, feeds=feeds)
+    run_id, counts = flow.run(settings, trigger=trigger, feeds=feeds, told=_told)
     table = Table(title=f"run {run_id}")
     table.add_column("stage")
     table.add_column("counts")
     for stage, numbers in counts.items():
         table.add_row(stage, ", ".join(f"{k} {v}" for k, v in numbers.items()))
     Console(width=max(console.width, 110)).print(table)
-    _alert(settings, run_id, trigger, counts)
 
 
-def _alert(settings: Settings, run_id: str, trigger: str, counts: dict[str, dict[str, int]]) -> None:
-    """Tell on-call about quarantined rows through the NEWSFIGURES_ALERT_* channels, as the DAG does."""
-    from pipeline import flow
-    from pipeline.checks import alerts
-
-    for stage, table, loaded in (("extract_articles", "articles", "articles"), ("find_figures", "figures", "figures")):
-        numbers = counts.get(stage, {})
-        if not numbers.get("quarantined"):
-            continue
-        failed = numbers["quarantined"]
-        total = numbers.get(loaded, numbers.get("loaded", 0)) + failed
-        alert = alerts.build(
-            settings, run_id=run_id, table=table, total=total, dag_id=trigger, task_id=stage,
-            task_failed=flow.over_threshold(settings, failed, total),
-        )  # fmt: skip
-        if alert is not None:
-            decision = alerts.dispatch(settings, alert, alerts.Channels.from_settings(settings), at=datetime.now(UTC))
-            console.print(f"[red]{alert.subject}[/] — alert sent to: {decision['channels'] or 'no channel configured'}")
-            console.print(f"  inspect: {alert.inspect_sql}")
+def _told(alert: Any, decision: dict[str, Any]) -> None:
+    """Say which alert went to on-call (through the NEWSFIGURES_ALERT_* channels, as the DAG's do) and how to look."""
+    console.print(f"[red]{alert.subject}[/] — alert sent to: {decision['channels'] or 'no channel configured'}")
+    console.print(f"  inspect: {alert.inspect_sql}")
 
 
 def _print_reported_vs_official(settings: Settings) -> None:

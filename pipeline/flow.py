@@ -1,13 +1,14 @@
-"""One run of the pipeline, stage by stage; the only module that knows their order.
+"""One run of the pipeline, stage by stage; the only module that knows their order (``pipeline.STAGES``).
 
-Each stage reads its backlog from the warehouse, does its work and commits, so a stage can be rerun, retried or
-replayed at any time: entries not yet fetched, pages not yet extracted, articles not yet read since
-they were extracted or reprocessed.
+Every stage has one shape: its backlog from the warehouse (``backlog``), its work (plain functions of ``fetch``,
+``extract`` and ``figures``), its records as rows (``frames``), one ``load`` (validate, merge, quarantine) and one
+post-stage rule (``policy.settle``). So a stage can be rerun, retried or replayed at any time: entries not yet
+fetched, pages not yet extracted, articles not yet read since they were extracted or reprocessed.
 """
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import json
 import logging
 import uuid
@@ -15,374 +16,204 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import duckdb
 import pandas as pd
 
-from pipeline import figures, warehouse
+from pipeline import STAGE, STAGES, figures, warehouse
+from pipeline.checks import alerts, policy
 from pipeline.checks.findings import Reference, annotate
-from pipeline.checks.validate import Validated, validate
+from pipeline.checks.load import Loaded, load
 from pipeline.errors import SchemaFailure
-from pipeline.extract import articles, dedup
-from pipeline.fetch import archive, feeds, http, pages, schedule
-from pipeline.fetch.politeness import Politeness
+from pipeline.extract import dedup
+from pipeline.extract.archived import Pending, extract_all
+from pipeline.fetch import pages, schedule
+from pipeline.fetch.feeds import Validators, poll_configured
 from pipeline.settings import Settings
-from pipeline.warehouse.frames import ToRead, article_rows, entry_rows, figure_rows, page_rows, poll_rows, schedule_rows
-from schemas import ARTICLES, ENTRIES, FIGURES, PAGES, QUARANTINE
+from pipeline.warehouse import backlog, frames
 
 log = logging.getLogger(__name__)
 
-STAGES = ("poll_feeds", "fetch_pages", "extract_articles", "find_figures")
 MAX_FETCH_ATTEMPTS = 3
-FIGURE_KEY = ["article_url", "span_start", "span_end", "kind"]
+Counts = dict[str, int]
+Work = Callable[..., tuple[Counts, Loaded]]
+StageRun = Callable[..., Counts]
+_RUNS: dict[str, StageRun] = {}
+
+
+def stage(work: Work) -> StageRun:
+    """Make a stage of ``work`` (named as in ``pipeline.STAGES``): the run's clock read once, then the policy."""
+    if work.__name__ not in STAGE:
+        raise ValueError(f"{work.__name__} is not in pipeline.STAGES")
+
+    @functools.wraps(work)
+    def run(settings: Settings, run_id: str, *, origin: policy.Origin | None = None, **params: Any) -> Counts:
+        at = datetime.now(UTC)
+        counts, loaded = work(settings, run_id, at, **params)
+        policy.settle(settings, loaded, run_id=run_id, origin=origin, at=at)
+        return counts
+
+    _RUNS[work.__name__] = run
+    return run
+
+
+def run_stage(name: str, settings: Settings, run_id: str, **params: Any) -> Counts:
+    """Run the stage called ``name`` (the CLI's run and Airflow's tasks both come through here)."""
+    return _RUNS[name](settings, run_id, **params)
 
 
 def start_run(settings: Settings, *, trigger: str, run_id: str | None = None) -> str:
     """Record a new run (migrating the warehouse first) and return its id."""
     at = datetime.now(UTC)
     run_id = run_id or f"{trigger}-{at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    row = {"run_id": run_id, "started_at": at, "finished_at": None, "trigger": trigger, "status": "running"}
     with warehouse.connect(settings) as con:
         warehouse.migrate(con)
-        row = {
-            "run_id": run_id,
-            "started_at": at,
-            "finished_at": None,
-            "trigger": trigger,
-            "status": "running",
-            "extractor_version": figures.EXTRACTOR_VERSION,
-            "counts": None,
-        }
-        with warehouse.transaction(con):
-            warehouse.merge(con, "runs", pd.DataFrame([row]), ["run_id"])
+        with warehouse.transaction(con) as tx:
+            tx.merge("runs", pd.DataFrame([row | {"extractor_version": figures.EXTRACTOR_VERSION, "counts": None}]))
     log.info("run %s started (%s)", run_id, trigger)
     return run_id
 
 
 def finish_run(settings: Settings, run_id: str, *, status: str, counts: Mapping[str, Mapping[str, int]]) -> None:
     """Mark a run finished with its per-stage counts."""
-    with warehouse.connect(settings) as con, warehouse.transaction(con):
-        warehouse.execute(
-            con,
-            "UPDATE runs SET finished_at = ?, status = ?, counts = ? WHERE run_id = ?",
-            [datetime.now(UTC), status, json.dumps(counts, sort_keys=True), run_id],
-        )
+    with warehouse.connect(settings) as con, warehouse.transaction(con) as tx:
+        done = json.dumps(counts, sort_keys=True)
+        backlog.finish_run(tx, run_id, at=datetime.now(UTC), status=status, counts=done)
     log.info("run %s finished: %s %s", run_id, status, dict(counts))
 
 
+@stage
 def poll_feeds(
-    settings: Settings, run_id: str, *, feeds: Sequence[str] | None = None, due_only: bool = False
-) -> dict[str, int]:
-    """Poll the configured feeds (or the named subset) and record polls, entries not seen before, and schedules.
-
-    Paused feeds are skipped until their pause is over (unless named); with ``due_only``, so are feeds polled
-    more recently than their adaptive interval.
-    """
-    at = datetime.now(UTC)
+    settings: Settings, run_id: str, at: datetime, *, feeds: Sequence[str] | None = None, due_only: bool = False
+) -> tuple[Counts, Loaded]:
+    """Poll the configured feeds (or the named subset, even if paused) and record polls, new entries, schedules."""
     with warehouse.connect(settings) as con:
-        schedules = _schedules(con, settings, at)
-        chosen = [
-            f
-            for f in settings.feeds
-            if (f.name in feeds if feeds else not schedules[f.name].paused(at))
-            and (not due_only or schedules[f.name].due(at))
-        ]
-        skipped = len(settings.feeds) - len(chosen) if not feeds else 0
-        previous = _validators(con)
-        results = asyncio.run(_poll(settings, chosen, previous))
-        known = _known_urls(con, [e.url for _, found, _ in results for e in found])
-        at = datetime.now(UTC)
-        polls = poll_rows(results, known, run_id)
-        new = _checked(entry_rows(results, known, run_id, at), ENTRIES, "entries", "url", run_id, at)
+        schedules = schedule.of_feeds(settings.feeds, backlog.rows(con, "feed_schedules"), settings, at)
+        chosen = schedule.choose(settings.feeds, schedules, at, named=feeds, due_only=due_only)
+        previous = {feed: Validators(*v) for feed, *v in backlog.rows(con, "feed_validators")}
+        results = poll_configured(settings, chosen, previous)
+        known = backlog.known_entries(con, [e.url for _, found, _ in results for e in found])
+        polls = frames.poll_rows(results, known, run_id)
         fresh = dict(zip(polls["feed"], polls["entries_new"], strict=True)) if len(polls) else {}
         advanced = [
             schedule.advance(schedules[poll.feed], poll, settings, new_entries=int(fresh.get(poll.feed, 0)))
             for poll, _, _ in results
         ]
-        with warehouse.transaction(con):
-            warehouse.append(con, "feed_polls", polls)
-            warehouse.merge(con, "entries", new.valid, ["url"], update=False)
-            warehouse.merge(con, "feed_state", schedule_rows(advanced, run_id), ["feed"])
-            _quarantine(con, new.quarantine)
+        with warehouse.transaction(con) as tx:
+            tx.append("feed_polls", polls)
+            new = load(tx, "entries", frames.entry_rows(results, known, run_id, at), run_id=run_id, at=at)
+            tx.merge("feed_state", frames.schedule_rows(advanced, run_id))
+    outcomes = polls["outcome"].tolist()
     counts = {
         "polled": len(polls),
-        "changed": int((polls["outcome"] == "changed").sum()) if len(polls) else 0,
-        "errors": int((polls["outcome"] == "error").sum()) if len(polls) else 0,
-        "entries_new": len(new.valid),
-        "quarantined": new.failed,
-        "skipped": skipped,
+        "changed": outcomes.count("changed"),
+        "errors": outcomes.count("error"),
+        "entries_new": new.loaded,
+        "quarantined": new.quarantined,
+        "skipped": len(settings.feeds) - len(chosen) if not feeds else 0,
         "paused": sum(1 for s in advanced if s.paused(at)),
     }
     log.info("polled %d feeds: %d changed, %d errors, %d new entries", *list(counts.values())[:4])
-    return counts
+    return counts, new
 
 
-def _schedules(con: Any, settings: Settings, at: datetime) -> dict[str, schedule.FeedSchedule]:
-    """Each configured feed's schedule from ``feed_state``; a feed not there yet (or moved) starts afresh."""
-    names = [field for field in schedule.FeedSchedule.__dataclass_fields__]
-    stored = {
-        row[0]: schedule.FeedSchedule(*row)
-        for row in con.execute(f"SELECT {', '.join(names)} FROM feed_state").fetchall()
-    }
-    return {
-        f.name: stored[f.name]
-        if f.name in stored and stored[f.name].url == f.url
-        else schedule.first(f.name, f.url, settings, at)
-        for f in settings.feeds
-    }
-
-
-async def _poll(
-    settings: Settings, chosen: Sequence[Any], previous: Mapping[str, feeds.Validators]
-) -> list[tuple[Any, list[Any], feeds.Validators]]:
-    async with http.client(settings) as client:
-        return await feeds.poll_all(
-            client,
-            chosen,
-            previous,
-            max_bytes=settings.max_body_bytes,
-            concurrency=settings.fetch_concurrency,
-            parse_timeout=settings.feed_parse_timeout,
-        )
-
-
-def fetch_pages(settings: Settings, run_id: str) -> dict[str, int]:
+@stage
+def fetch_pages(settings: Settings, run_id: str, at: datetime) -> tuple[Counts, Loaded]:
     """Fetch the page of every entry not yet fetched (or failed fewer than MAX_FETCH_ATTEMPTS times)."""
     with warehouse.connect(settings) as con:
-        backlog = con.execute(
-            """SELECT e.url, coalesce(p.attempts, 0) FROM entries e LEFT JOIN pages p ON p.url = e.url
-               WHERE p.url IS NULL OR (p.error IS NOT NULL AND p.attempts < ?) ORDER BY e.first_seen_at, e.url""",
-            [MAX_FETCH_ATTEMPTS],
-        ).fetchall()
-        attempts = {url: n for url, n in backlog}
-        fetched = asyncio.run(_fetch(settings, list(attempts)))
-        at = datetime.now(UTC)
-        rows = _checked(page_rows([p for p, _ in fetched], attempts, run_id), PAGES, "pages", "url", run_id, at)
-        with warehouse.transaction(con):
-            warehouse.merge(con, "pages", rows.valid, ["url"])
-            _quarantine(con, rows.quarantine)
-    failed = sum(1 for p, _ in fetched if p.error)
+        attempts = dict(backlog.rows(con, "unfetched_entries", {"max_attempts": MAX_FETCH_ATTEMPTS}))
+        fetched = pages.fetch_pages(settings, list(attempts))
+        with warehouse.transaction(con) as tx:
+            loaded = load(tx, "pages", frames.page_rows(fetched, attempts, run_id), run_id=run_id, at=at)
+    failed = sum(1 for p in fetched if p.error)
     log.info("fetched %d pages, %d failed", len(fetched) - failed, failed)
-    return {"fetched": len(fetched) - failed, "failed": failed}
+    return {"fetched": len(fetched) - failed, "failed": failed}, loaded
 
 
-async def _fetch(settings: Settings, urls: Sequence[str]) -> list[tuple[Any, Any]]:
-    async with http.client(settings) as client:
-        return await pages.fetch_all(
-            client,
-            urls,
-            archive_root=settings.archive_dir,
-            max_bytes=settings.max_body_bytes,
-            concurrency=settings.fetch_concurrency,
-            polite=Politeness(settings),
-        )
-
-
-PENDING_PAGES = """
-    SELECT p.url, p.body_sha256, p.fetched_at, e.published_at, e.published_precision, e.topic FROM pages p
-    JOIN entries e ON e.url = p.url LEFT JOIN articles a ON a.url = p.url
-    WHERE p.error IS NULL AND p.body_sha256 IS NOT NULL AND (a.url IS NULL OR a.body_sha256 <> p.body_sha256)
-    ORDER BY p.url"""
-ARCHIVED_PAGES = """
-    SELECT p.url, p.body_sha256, p.fetched_at, e.published_at, e.published_precision, e.topic FROM pages p
-    JOIN entries e ON e.url = p.url LEFT JOIN articles a ON a.url = p.url
-    WHERE p.error IS NULL AND p.body_sha256 IS NOT NULL
-      AND coalesce(a.published_at, e.published_at, p.fetched_at) >= ? AND (? IS NULL OR e.topic = ?)
-    ORDER BY p.url"""
-STORIES = """
-    SELECT url, canonical_url, story_id, text_simhash FROM articles
-    WHERE story_id IS NOT NULL AND text_simhash IS NOT NULL ORDER BY url"""
-UNREAD_ARTICLES = """
-    SELECT a.url, a.text, a.published_at, a.published_precision, a.title, e.topic
-    FROM articles a JOIN entries e ON e.url = a.url
-    WHERE a.status = 'ok' AND a.figures_version IS NULL ORDER BY a.url"""
-
-
-def extract_articles(settings: Settings, run_id: str) -> dict[str, int]:
+@stage
+def extract_articles(settings: Settings, run_id: str, at: datetime) -> tuple[Counts, Loaded]:
     """Extract the article of every fetched page whose body has not been extracted yet."""
     with warehouse.connect(settings) as con:
-        return _extract(settings, con, run_id, con.execute(PENDING_PAGES).fetchall())
+        return _extract(settings, con, run_id, at, backlog.rows(con, "unextracted_pages"))
 
 
-def reprocess(settings: Settings, run_id: str, *, since: datetime, topic: str | None = None) -> dict[str, int]:
+@stage
+def reprocess(
+    settings: Settings, run_id: str, at: datetime, *, since: datetime, topic: str | None = None
+) -> tuple[Counts, Loaded]:
     """Extract again, from the raw archive and without refetching, every page published since ``since``.
 
     The articles' figures are then read afresh by ``find_figures``: its text may have changed, and so may the extractor.
     """
     with warehouse.connect(settings) as con:
-        pages = con.execute(ARCHIVED_PAGES, [since, topic, topic]).fetchall()
-        return _extract(settings, con, run_id, pages)
+        archived = backlog.rows(con, "archived_pages", {"since": since, "topic": topic})
+        return _extract(settings, con, run_id, at, archived)
 
 
-def _extract(settings: Settings, con: Any, run_id: str, pages: Sequence[tuple[Any, ...]]) -> dict[str, int]:
-    found = []
-    for url, sha, fetched_at, feed_published, feed_precision, topic in pages:
-        if not archive.path_for(settings.archive_dir, sha).exists():  # pruned by the archive's retention
-            log.warning("page %s is no longer archived (%s): refetch it to extract it again", url, sha)
-            continue
-        try:
-            response = archive.read(settings.archive_dir, sha)
-        except Exception as exc:  # one unreadable archive file is that page's failure, not the stage's
-            log.warning("page %s: archived body %s unreadable: %s", url, sha, exc)
-            found.append(articles.failed(url, sha, f"archived body unreadable: {type(exc).__name__}: {exc}"))
-            continue
-        found.append(
-            articles.extract(
-                response.body,
-                url,
-                headers=response.headers,
-                feed_published=feed_published,
-                fetched_at=fetched_at,
-                feed_precision=feed_precision,
-                topic=topic,
-            )
-        )
-    at = datetime.now(UTC)
-    checked = validate(
-        article_rows(found, run_id, at),
-        ARTICLES,
-        table="articles",
-        row_key=lambda r: str(r["url"]),
-        url_column="url",
-        run_id=run_id,
-        at=at,
-    )
-    loaded = set(checked.valid["url"])
-    stories = dedup.assign(
-        con.execute(STORIES).fetchall(),
-        [a for a in found if a.status == "ok" and a.url in loaded],
-        max_distance=settings.near_duplicate_bits,
-    )
-    with warehouse.transaction(con):
-        warehouse.merge(con, "articles", checked.valid, ["url"])
-        _quarantine(con, checked.quarantine)
-        warehouse.execute(
-            con,
-            """UPDATE articles SET story_id = s.story_id, text_simhash = s.text_simhash
-               FROM article_stories s WHERE articles.url = s.url""",
-            frames={"article_stories": stories},
-        )
+def _extract(
+    settings: Settings, con: duckdb.DuckDBPyConnection, run_id: str, at: datetime, pending: Sequence[tuple[Any, ...]]
+) -> tuple[Counts, Loaded]:
+    found = extract_all(settings.archive_dir, [Pending(*row) for row in pending])
+    stories = backlog.rows(con, "stories")
+    with warehouse.transaction(con) as tx:
+        loaded = load(tx, "articles", frames.article_rows(found, run_id, at), run_id=run_id, at=at)
+        ok = set(loaded.rows["url"]) if len(loaded.rows) else set()
+        kept = [a for a in found if a.status == "ok" and a.url in ok]
+        backlog.assign_stories(tx, dedup.assign(stories, kept, max_distance=settings.near_duplicate_bits))
     no_article = sum(1 for a in found if a.status == "no_article")
-    counts = {"articles": len(found) - no_article, "no_article": no_article, "quarantined": checked.failed}
+    counts = {"articles": len(found) - no_article, "no_article": no_article, "quarantined": loaded.quarantined}
     log.info("extracted %d articles, %d pages without article text, %d quarantined", *counts.values())
-    _fail_over_threshold(settings, "articles", checked)
-    return counts
+    return counts, loaded
 
 
-def find_figures(settings: Settings, run_id: str) -> dict[str, int]:
+@stage
+def find_figures(settings: Settings, run_id: str, at: datetime) -> tuple[Counts, Loaded]:
     """Read the figures of every article not read yet (new, changed or reprocessed); validate; load; quarantine.
 
     An article read again has its figures replaced, in the same transaction, by what the current extractor finds.
     Figures that pass their schema load with their disagreement findings; those that fail go to quarantine.
     """
-    version = figures.EXTRACTOR_VERSION
     with warehouse.connect(settings) as con:
-        backlog = [ToRead(*row) for row in con.execute(UNREAD_ARTICLES).fetchall()]
-        at = datetime.now(UTC)
-        checked = validate(
-            figure_rows(backlog, run_id, at),
-            FIGURES,
-            table="figures",
-            row_key=_figure_key,
-            url_column="article_url",
-            run_id=run_id,
-            at=at,
-            context_columns=["article_text", "article_published_at"],
-        )
-        reference = Reference.from_rows(con.execute(REFERENCE).fetchall())
-        loaded = checked.valid.assign(findings=annotate(checked.valid, reference))
-        read = {"read_urls": pd.DataFrame({"url": pd.Series([row[0] for row in backlog], dtype="string")})}
-        with warehouse.transaction(con):
-            warehouse.execute(con, "DELETE FROM figures WHERE article_url IN (SELECT url FROM read_urls)", frames=read)
-            warehouse.merge(con, "figures", loaded, FIGURE_KEY)
-            _quarantine(con, checked.quarantine)
-            warehouse.execute(
-                con,
-                "UPDATE articles SET figures_version = ? WHERE url IN (SELECT url FROM read_urls)",
-                [version],
-                frames=read,
-            )
-    disagreeing = int(loaded["findings"].notna().sum())
-    counts = {
-        "articles_read": len(backlog),
-        "figures": len(loaded),
-        "with_findings": disagreeing,
-        "quarantined": checked.failed,
-    }
+        unread = [frames.ToRead(*row) for row in backlog.rows(con, "unread_articles")]
+        read = [(a, figures.extract(a.text, published=frames.published_of(a), topic=a.topic)) for a in unread]
+        reference = Reference.from_rows(backlog.rows(con, "reference"))
+        urls = [a.url for a in unread]
+        with warehouse.transaction(con) as tx:
+            backlog.replace_figures(tx, urls)
+            loaded = load(
+                tx, "figures", frames.figure_rows(read, run_id, at), run_id=run_id, at=at,
+                enrich=lambda valid: valid.assign(findings=annotate(valid, reference)),
+            )  # fmt: skip
+            backlog.mark_read(tx, urls, figures.EXTRACTOR_VERSION)
+    with_findings = int(loaded.rows["findings"].notna().sum()) if len(loaded.rows) else 0
+    counts = {"articles_read": len(unread), "figures": loaded.loaded, "with_findings": with_findings}
+    counts["quarantined"] = loaded.quarantined
     log.info("read %d articles: %d figures loaded (%d with findings), %d quarantined", *counts.values())
-    _fail_over_threshold(settings, "figures", checked)
-    return counts
-
-
-REFERENCE = "SELECT topic, metric, subgroup, year, value, status, confidence FROM reference_series"
-
-
-def over_threshold(settings: Settings, failed: int, total: int) -> bool:
-    """Whether so large a share of a batch failed its schema that the stage fails (quarantine alone is not enough)."""
-    return total > 0 and failed / total > settings.quarantine_threshold
-
-
-def _fail_over_threshold(settings: Settings, table: str, checked: Validated) -> None:
-    """Quarantined rows are reported in the counts; above the threshold share they fail the stage."""
-    if over_threshold(settings, checked.failed, checked.total):
-        raise SchemaFailure(table, checked.failed, checked.total, checked.checks)
-
-
-def _figure_key(row: pd.Series) -> str:
-    return f"{row['article_url']}#{row['span_start']}-{row['span_end']}:{row['kind']}"
-
-
-def _checked(frame: pd.DataFrame, schema: Any, table: str, key: str, run_id: str, at: datetime) -> Validated:
-    """Validate a batch keyed by one column (entries, pages)."""
-    return validate(frame, schema, table=table, row_key=lambda r: str(r[key]), url_column=key, run_id=run_id, at=at)
-
-
-def _quarantine(con: Any, rows: pd.DataFrame) -> None:
-    if len(rows):
-        held = QUARANTINE.validate(rows)  # a malformed quarantine row is our bug: fail loudly, never lose the rows
-        # a row that fails again carries the run that quarantined it last: that run's alert and the on-call query
-        # "WHERE run_id = '<this run>'" find it
-        warehouse.merge(con, "quarantine", held, ["table_name", "row_key", "check_name", "column_name"])
-
-
-def _validators(con: Any) -> dict[str, feeds.Validators]:
-    rows = con.execute(
-        """SELECT feed, etag, last_modified, body_sha256 FROM feed_polls WHERE outcome <> 'error'
-           QUALIFY row_number() OVER (PARTITION BY feed ORDER BY polled_at DESC) = 1"""
-    ).fetchall()
-    return {feed: feeds.Validators(etag=e, last_modified=lm, body_sha256=h) for feed, e, lm, h in rows}
-
-
-def _known_urls(con: Any, urls: Sequence[str]) -> set[str]:
-    if not urls:
-        return set()
-    con.register("candidate_urls", pd.DataFrame({"url": list(urls)}))
-    try:
-        return {
-            u
-            for (u,) in con.execute("SELECT url FROM entries WHERE url IN (SELECT url FROM candidate_urls)").fetchall()
-        }
-    finally:
-        con.unregister("candidate_urls")
+    return counts, loaded
 
 
 def run(
-    settings: Settings, *, trigger: str = "cli", feeds: Sequence[str] | None = None
-) -> tuple[str, dict[str, dict[str, int]]]:
-    """One full pass: every stage in order; a schema failure is recorded (rows quarantined) and the run goes on."""
+    settings: Settings,
+    *,
+    trigger: str = "cli",
+    feeds: Sequence[str] | None = None,
+    told: Callable[[alerts.Alert, dict[str, Any]], None] | None = None,
+) -> tuple[str, dict[str, Counts]]:
+    """One full pass: every stage in order, each alerting as the policy says; a schema failure is recorded (rows
+    quarantined) and the run goes on. ``told`` hears of every alert sent."""
     run_id = start_run(settings, trigger=trigger)
-    stages: list[tuple[str, Callable[[], dict[str, int]]]] = [
-        ("poll_feeds", lambda: poll_feeds(settings, run_id, feeds=feeds)),
-        ("fetch_pages", lambda: fetch_pages(settings, run_id)),
-        ("extract_articles", lambda: extract_articles(settings, run_id)),
-        ("find_figures", lambda: find_figures(settings, run_id)),
-    ]
-    counts: dict[str, dict[str, int]] = {}
+    channels = alerts.Channels.from_settings(settings)
+    counts: dict[str, Counts] = {}
     status = "success"
     try:
-        for name, stage in stages:
+        for step in STAGES:
+            origin = policy.Origin(trigger, step.name, lambda: channels, told=told)
+            params = {"feeds": feeds} if step.name == "poll_feeds" else {}
             try:
-                counts[name] = stage()
+                counts[step.name] = run_stage(step.name, settings, run_id, origin=origin, **params)
             except SchemaFailure as failure:
                 log.warning("%s", failure)
-                counts[name] = {"loaded": failure.total - failure.failed, "quarantined": failure.failed}
+                counts[step.name] = {"loaded": failure.total - failure.failed, "quarantined": failure.failed}
                 status = "failed"
     except Exception:
         finish_run(settings, run_id, status="failed", counts=counts)

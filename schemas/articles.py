@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
+from pipeline.warehouse.tables import key
 from schemas._checks import PRECISIONS, SHA256_PATTERN, URL_PATTERN, wide
 
 STATUSES = ["ok", "no_article"]
@@ -48,7 +49,7 @@ ARTICLES = pa.DataFrameSchema(
             _not_published_in_future,
         ),
     ],
-    unique=["url"],
+    unique=key("articles"),
     coerce=True,
     strict=True,
     name="articles",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandera.pandas as pa
 
+from pipeline.warehouse.tables import key
 from schemas._checks import PRECISIONS, URL_PATTERN
 
 ENTRIES = pa.DataFrameSchema(
@@ -19,7 +20,7 @@ ENTRIES = pa.DataFrameSchema(
         "first_seen_at": pa.Column("datetime64[us, UTC]"),
         "run_id": pa.Column(str),
     },
-    unique=["url"],
+    unique=key("entries"),
     coerce=True,
     strict=True,
     name="entries",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
+from pipeline.warehouse.tables import key
 from schemas._checks import URL_PATTERN, wide
 from schemas.ranges import count_range
 
@@ -14,7 +15,6 @@ METRICS = ["arrivals", "cumulative", "other"]
 SENSES = ["change", "share"]
 SUBGROUPS = ["women", "men", "elite", "other"]
 SECTIONS = ["headline", "body"]
-CONTEXT_COLUMNS = ["article_text", "article_published_at"]  # checked against, not loaded
 
 
 def _point(df: pd.DataFrame) -> pd.Series:
@@ -125,7 +125,7 @@ FIGURES = pa.DataFrameSchema(
         ),
         wide("span_in_text", "span_text", "quoted span is not the article text at its offsets", _span_in_text),
     ],
-    unique=["article_url", "span_start", "span_end", "kind"],
+    unique=key("figures"),
     coerce=True,
     strict=True,
     name="figures",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
+from pipeline.warehouse.tables import key
 from schemas._checks import SHA256_PATTERN, URL_PATTERN, wide
 
 
@@ -27,7 +28,7 @@ PAGES = pa.DataFrameSchema(
         "run_id": pa.Column(str),
     },
     checks=[wide("body_or_error", "error", "a page needs an archived body or the reason it has none", _body_or_error)],
-    unique=["url"],
+    unique=key("pages"),
     coerce=True,
     strict=True,
     name="pages",

@@ -7,6 +7,7 @@ import json
 import pandas as pd
 import pandera.pandas as pa
 
+from pipeline.warehouse.tables import key
 from schemas._checks import wide
 
 TABLES = ["entries", "pages", "articles", "figures"]
@@ -36,7 +37,7 @@ QUARANTINE = pa.DataFrameSchema(
         "quarantined_at": pa.Column("datetime64[us, UTC]"),
     },
     checks=[wide("row_is_json", "row_json", "the failing row is not kept as a JSON object", _row_is_json)],
-    unique=["table_name", "row_key", "check_name", "column_name"],
+    unique=key("quarantine"),
     coerce=True,
     strict=True,
     name="quarantine",

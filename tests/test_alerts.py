@@ -45,9 +45,9 @@ def failing_run(
         }
         for check in checks
     ]
-    with warehouse.connect(settings) as con, warehouse.transaction(con):
-        warehouse.merge(con, "runs", pd.DataFrame([run]), ["run_id"])
-        warehouse.merge(con, "quarantine", pd.DataFrame(held), ["table_name", "row_key", "check_name", "column_name"])
+    with warehouse.connect(settings) as con, warehouse.transaction(con) as tx:
+        tx.merge("runs", pd.DataFrame([run]))
+        tx.merge("quarantine", pd.DataFrame(held))
 
 
 def alert_for(settings: Settings, run_id: str) -> alerts.Alert:

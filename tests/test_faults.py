@@ -18,14 +18,14 @@ from pipeline import flow, warehouse
 from pipeline.demo.server import demo_feeds
 from pipeline.settings import Settings
 
-merge = warehouse.merge
-def merge_then_die(con, table, frame, key, **kwargs):
-    inserted = merge(con, table, frame, key, **kwargs)
+merge = warehouse.Tx.merge
+def merge_then_die(tx, table, frame, **kwargs):
+    inserted = merge(tx, table, frame, **kwargs)
     if table == "figures" and inserted:
         print("merged", inserted, "figures; killing myself", flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
     return inserted
-warehouse.merge = merge_then_die
+warehouse.Tx.merge = merge_then_die
 lake = sys.argv[2]
 settings = Settings(catalog=f"sqlite:{lake}/catalog.sqlite", data_path=f"{lake}/data/",
                     allow_private_addresses=True, host_delay=0.0,

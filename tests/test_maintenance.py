@@ -32,8 +32,8 @@ def test_maintenance_compacts_files_expires_snapshots_and_keeps_every_row(tmp_pa
     with warehouse.connect(settings) as con:
         warehouse.migrate(con)
         for n in range(6):  # each batch big enough to be written as its own Parquet file, not inlined
-            with warehouse.transaction(con):
-                warehouse.append(con, "runs", runs(n, 2_000))
+            with warehouse.transaction(con) as tx:
+                tx.append("runs", runs(n, 2_000))
         snapshots = con.execute("SELECT count(*) FROM news.snapshots()").fetchone()[0]
     before = parquet_files(tmp_path)
     assert before >= 6
@@ -51,11 +51,11 @@ def test_snapshots_within_retention_are_kept_for_time_travel(tmp_path: Path) -> 
     settings = Settings(catalog=f"sqlite:{tmp_path}/c.sqlite", data_path=f"{tmp_path}/data/", feeds=())
     with warehouse.connect(settings) as con:
         warehouse.migrate(con)
-        with warehouse.transaction(con):
-            warehouse.append(con, "runs", runs(0, 10))
+        with warehouse.transaction(con) as tx:
+            tx.append("runs", runs(0, 10))
         version = con.execute("SELECT max(snapshot_id) FROM news.snapshots()").fetchone()[0]
-        with warehouse.transaction(con):
-            warehouse.append(con, "runs", runs(1, 10))
+        with warehouse.transaction(con) as tx:
+            tx.append("runs", runs(1, 10))
 
     done = maintenance.maintain(settings, now=datetime.now(UTC))
 

@@ -152,10 +152,10 @@ def load_reading(con: duckdb.DuckDBPyConnection, value: float, run_id: str) -> N
         "sentence": f"around {value:.0f} in 2023", "topic": "defection", "extractor_version": "test-1",
         "loaded_at": AT, "run_id": run_id,
     }  # fmt: skip
-    with warehouse.transaction(con):
-        warehouse.merge(con, "articles", pd.DataFrame([article]), ["url"])
-        warehouse.execute(con, "DELETE FROM figures WHERE article_url = ?", [ARTICLE])
-        warehouse.merge(con, "figures", pd.DataFrame([figure]), flow.FIGURE_KEY)
+    with warehouse.transaction(con) as tx:
+        tx.merge("articles", pd.DataFrame([article]))
+        tx.execute("DELETE FROM figures WHERE article_url = ?", [ARTICLE])
+        tx.merge("figures", pd.DataFrame([figure]))
 
 
 SAID = "SELECT reported_value, official_value, agreement, outlet FROM reported_vs_official"

@@ -251,8 +251,8 @@ def test_the_warehouse_shows_a_paused_feed_and_the_run_skips_it(server: LocalSer
     assert failures == 2 and paused_until is not None and "HTTP 500" in reason
 
     server.route("/broken.xml", body=b'<rss version="2.0"><channel><title>Back</title></channel></rss>')
-    with warehouse.connect(settings) as con, warehouse.transaction(con):
-        warehouse.execute(con, "UPDATE feed_state SET paused_until = ?", [datetime.now(UTC) - timedelta(seconds=1)])
+    with warehouse.connect(settings) as con, warehouse.transaction(con) as tx:
+        tx.execute("UPDATE feed_state SET paused_until = ?", [datetime.now(UTC) - timedelta(seconds=1)])
     resumed = flow.poll_feeds(settings, run_id)
 
     assert (resumed["polled"], resumed["errors"]) == (1, 0)

@@ -4,7 +4,6 @@ import pandas as pd
 import pytest
 
 from pipeline.checks.validate import validate
-from schemas import ENTRIES, FIGURES, PAGES
 
 TEXT = "The ministry said around 800 arrived in 2023, almost three times the 278 of 2022."
 AT = datetime(2024, 3, 1, tzinfo=UTC)
@@ -24,10 +23,7 @@ def figure(**changes: object) -> dict[str, object]:
 
 
 def check(rows: list[dict[str, object]]):  # type: ignore[no-untyped-def]
-    return validate(
-        pd.DataFrame(rows), FIGURES, table="figures", row_key=lambda r: f"{r['article_url']}#{r['span_start']}",
-        url_column="article_url", run_id="run-1", at=AT, context_columns=["article_text", "article_published_at"],
-    )  # fmt: skip
+    return validate(pd.DataFrame(rows), "figures", run_id="run-1", at=AT)
 
 
 def test_good_rows_pass_typed_and_without_context_columns() -> None:
@@ -87,10 +83,7 @@ def test_an_entry_with_a_relative_url_is_quarantined_and_the_rest_load() -> None
         }
         for url in ("https://news.example/a", "/relative/b")
     ]
-    result = validate(
-        pd.DataFrame(rows), ENTRIES, table="entries", row_key=lambda r: str(r["url"]), url_column="url",
-        run_id="run-1", at=AT,
-    )  # fmt: skip
+    result = validate(pd.DataFrame(rows), "entries", run_id="run-1", at=AT)
     assert result.valid["url"].tolist() == ["https://news.example/a"]
     [held] = result.quarantine.to_dict("records")
     assert (held["check_name"], held["bad_value"]) == ("str_matches", "/relative/b")
@@ -105,9 +98,6 @@ def test_a_page_needs_a_body_or_the_reason_it_has_none() -> None:
         {**base, "url": "https://news.example/failed", "body_sha256": None, "error": "HTTP 500"},
         {**base, "url": "https://news.example/lost", "body_sha256": None, "error": None},
     ]
-    result = validate(
-        pd.DataFrame(rows), PAGES, table="pages", row_key=lambda r: str(r["url"]), url_column="url",
-        run_id="run-1", at=AT,
-    )  # fmt: skip
+    result = validate(pd.DataFrame(rows), "pages", run_id="run-1", at=AT)
     assert result.valid["url"].tolist() == ["https://news.example/ok", "https://news.example/failed"]
     assert result.quarantine["check_name"].tolist() == ["body_or_error"]

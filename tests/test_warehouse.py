@@ -25,6 +25,18 @@ AT = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 SEED_URL = "https://news.example/defectors-2023"
 
 
+def merge(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, **options: Any) -> int:
+    """MERGE one batch in a transaction of its own."""
+    with warehouse.transaction(con) as tx:
+        return tx.merge(table, frame, **options)
+
+
+def append(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> int:
+    """Append one batch in a transaction of its own."""
+    with warehouse.transaction(con) as tx:
+        return tx.append(table, frame)
+
+
 def lake_settings(root: Path) -> Settings:
     """Settings for a private lake under ``root``."""
     return Settings(
@@ -166,41 +178,41 @@ def test_reference_agrees_with_its_source_and_cumulative_totals(con: duckdb.Duck
 
 def test_merge_twice_adds_nothing_and_updates_changed_columns(con: duckdb.DuckDBPyConnection) -> None:
     batch = entries("https://a.example/1", "https://a.example/2")
-    assert warehouse.merge(con, "entries", batch, ["url"]) == 2
-    assert warehouse.merge(con, "entries", batch, ["url"]) == 0
-    assert warehouse.merge(con, "entries", entries("https://a.example/1", title="Corrected"), ["url"]) == 0
+    assert merge(con, "entries", batch) == 2
+    assert merge(con, "entries", batch) == 0
+    assert merge(con, "entries", entries("https://a.example/1", title="Corrected"), update=True) == 0
     assert count(con, "entries") == 2
     titles = dict(con.execute("SELECT url, title FROM entries").fetchall())
     assert titles == {"https://a.example/1": "Corrected", "https://a.example/2": "Defectors"}
 
 
 def test_merge_without_update_keeps_the_first_row(con: duckdb.DuckDBPyConnection) -> None:
-    warehouse.merge(con, "entries", entries("https://a.example/1"), ["url"])
-    warehouse.merge(con, "entries", entries("https://a.example/1", title="Later"), ["url"], update=False)
+    merge(con, "entries", entries("https://a.example/1"))
+    merge(con, "entries", entries("https://a.example/1", title="Later"), update=False)
     assert con.execute("SELECT title FROM entries").fetchall() == [("Defectors",)]
 
 
 def test_batch_with_duplicate_keys_inserts_once_and_last_wins(con: duckdb.DuckDBPyConnection) -> None:
     batch = pd.concat([entries("https://a.example/1"), entries("https://a.example/1", title="Last")])
-    assert warehouse.merge(con, "entries", batch, ["url"]) == 1
+    assert merge(con, "entries", batch) == 1
     assert con.execute("SELECT title FROM entries").fetchall() == [("Last",)]
 
 
 def test_unknown_table_or_column_is_refused(con: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(WarehouseError, match="unknown table"):
-        warehouse.merge(con, "entries; DROP TABLE runs", entries("https://a.example/1"), ["url"])
+        merge(con, "entries; DROP TABLE runs", entries("https://a.example/1"))
     with pytest.raises(WarehouseError, match="no column"):
-        warehouse.append(con, "entries", entries("https://a.example/1").assign(bogus=1))
+        append(con, "entries", entries("https://a.example/1").assign(bogus=1))
 
 
 def test_failure_inside_a_transaction_leaves_nothing(con: duckdb.DuckDBPyConnection) -> None:
-    with pytest.raises(RuntimeError, match="midway"), warehouse.transaction(con):
-        warehouse.merge(con, "entries", entries("https://a.example/1"), ["url"])
-        warehouse.append(con, "figures", pd.DataFrame([figure(196, year=2023)]))
+    with pytest.raises(RuntimeError, match="midway"), warehouse.transaction(con) as tx:
+        tx.merge("entries", entries("https://a.example/1"))
+        tx.append("figures", pd.DataFrame([figure(196, year=2023)]))
         raise RuntimeError("midway")
     assert count(con, "entries") == 0
     assert count(con, "figures") == 0
-    warehouse.merge(con, "entries", entries("https://a.example/1"), ["url"])  # the connection is usable after
+    merge(con, "entries", entries("https://a.example/1"))  # the connection is usable after
     assert count(con, "entries") == 1
 
 
@@ -231,7 +243,7 @@ READER = """
 def test_reader_in_another_process_sees_rows_while_this_one_writes(
     tmp_path: Path, con: duckdb.DuckDBPyConnection
 ) -> None:
-    warehouse.merge(con, "entries", entries("https://a.example/1"), ["url"])
+    merge(con, "entries", entries("https://a.example/1"))
     reader = _python(READER, str(tmp_path), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert reader.stdin is not None and reader.stdout is not None
     seen = []
@@ -239,7 +251,7 @@ def test_reader_in_another_process_sees_rows_while_this_one_writes(
         reader.stdin.write("count\n")
         reader.stdin.flush()
         seen.append(int(reader.stdout.readline()))
-        warehouse.merge(con, "entries", batch, ["url"])  # commits while the reader stays attached
+        merge(con, "entries", batch)  # commits while the reader stays attached
     reader.stdin.write("count\n")
     reader.stdin.close()
     seen.append(int(reader.stdout.readline()))
@@ -259,9 +271,9 @@ WRITER = """
             urls = [f"https://{name}.example/{i}/{j}" for j in range(30)]
             run = {"run_id": [f"{name}-{i}"], "started_at": [pd.Timestamp.now(tz="UTC")], "trigger": ["cli"],
                    "status": ["running"]}
-            with warehouse.transaction(con):
-                warehouse.merge(con, "entries", entries(*urls), ["url"])
-                warehouse.append(con, "runs", pd.DataFrame(run))
+            with warehouse.transaction(con) as tx:
+                tx.merge("entries", entries(*urls))
+                tx.append("runs", pd.DataFrame(run))
 """
 
 
@@ -293,8 +305,8 @@ class Contended:
 def test_a_commit_that_keeps_losing_races_is_replayed_until_it_lands(con: duckdb.DuckDBPyConnection) -> None:
     busy: Any = Contended(con, losses=10)  # twice the tries commits used to get
 
-    with warehouse.transaction(busy, backoff=0.001):
-        warehouse.merge(busy, "entries", entries("https://a.example/1", "https://a.example/2"), ["url"])
+    with warehouse.transaction(busy, backoff=0.001) as tx:
+        tx.merge("entries", entries("https://a.example/1", "https://a.example/2"))
 
     assert busy.losses == 0 and count(con, "entries") == 2
 
@@ -302,8 +314,8 @@ def test_a_commit_that_keeps_losing_races_is_replayed_until_it_lands(con: duckdb
 def test_a_commit_gives_up_once_its_patience_is_spent(con: duckdb.DuckDBPyConnection) -> None:
     busy: Any = Contended(con, losses=10**6)
 
-    with pytest.raises(WarehouseError, match="database is locked"), warehouse.transaction(busy, patience=0.2):
-        warehouse.merge(busy, "entries", entries("https://a.example/1"), ["url"])
+    with pytest.raises(WarehouseError, match="database is locked"), warehouse.transaction(busy, patience=0.2) as tx:
+        tx.merge("entries", entries("https://a.example/1"))
 
     assert count(con, "entries") == 0
 
@@ -321,7 +333,7 @@ def load_seed(con: duckdb.DuckDBPyConnection) -> None:
         "extracted_at": AT,
         "run_id": "r1",
     }
-    warehouse.merge(con, "articles", pd.DataFrame([article]), ["url"])
+    merge(con, "articles", pd.DataFrame([article]))
     rows = [
         figure(800, year=2023, hedge="approximate"),
         figure(196, year=2023),
@@ -330,8 +342,7 @@ def load_seed(con: duckdb.DuckDBPyConnection) -> None:
         figure(25, year=2023, period="Q1"),  # a quarter: not compared with a yearly series
         figure(30, year=2023, kind="percent", sense="share", subgroup="women"),
     ]
-    key = ["article_url", "span_start", "span_end", "kind"]
-    warehouse.merge(con, "figures", pd.DataFrame(rows), key)
+    merge(con, "figures", pd.DataFrame(rows))
 
 
 def view_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -365,13 +376,13 @@ def test_view_marks_the_seed_claims_against_the_official_series(con: duckdb.Duck
 
 
 def test_view_falls_back_to_the_feed_and_flags_missing_reference(con: duckdb.DuckDBPyConnection) -> None:
-    warehouse.merge(con, "entries", entries(SEED_URL), ["url"])
+    merge(con, "entries", entries(SEED_URL))
     rows = [
         figure(150, year=2030, hedge="at_least"),  # no official figure yet
         figure(None, year=2021, low=60, high=70, span_start=10),
         figure(100, year=2022, hedge="at_most", span_start=20),
     ]
-    warehouse.merge(con, "figures", pd.DataFrame(rows), ["article_url", "span_start", "span_end", "kind"])
+    merge(con, "figures", pd.DataFrame(rows))
     frame = con.execute("SELECT year, outlet, agreement FROM reported_vs_official").fetchall()
     assert frame == [
         (2021, "yonhap-nk", "agrees"),

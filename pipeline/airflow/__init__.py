@@ -1,1 +1,5 @@
-"""What Airflow imports from the installed package: the local launcher, later triggers and notifiers."""
+"""What Airflow imports from the installed package: the watcher trigger, the task bodies, the alert channels and the
+local launcher. This module is light: DAG files import it while parsing, for the two names below."""
+
+WRITER_POOL = "warehouse_writer"  # a 1-slot pool: one task commits to the warehouse at a time
+FEEDS_ASSET = "news_feeds"  # fed by the feed watcher; news_ingest is scheduled on it

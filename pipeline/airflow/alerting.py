@@ -8,8 +8,6 @@ provider's hook; ``newsfigures_slack`` (type slackwebhook) through the slack pro
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from airflow.sdk import Connection
@@ -65,22 +63,3 @@ def channels(settings: Settings) -> alerts.Channels:
     return alerts.Channels(
         base.smtp_url, base.email_from, base.email_to, base.slack_webhook, base.webhook_url, extra, tuple(hidden)
     )
-
-
-def after_stage(
-    settings: Settings, context: Mapping[str, Any], *, run_id: str, table: str, total: int, task_failed: bool
-) -> None:
-    """Alert on-call about the rows this task quarantined (once per run; repeats are summarised)."""
-    ti = context["ti"]
-    alert = alerts.build(
-        settings,
-        run_id=run_id,
-        table=table,
-        total=total,
-        dag_id=ti.dag_id,
-        task_id=ti.task_id,
-        task_failed=task_failed,
-        log_url=getattr(ti, "log_url", None),
-    )
-    if alert is not None:
-        alerts.dispatch(settings, alert, channels(settings), at=datetime.now(UTC))

@@ -17,9 +17,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 
+from pipeline.airflow import WRITER_POOL
 from pipeline.settings import PROJECT_ROOT
 
-POOL = "warehouse_writer"
+POOL = WRITER_POOL
 POOL_DESCRIPTION = "Tasks that commit to the DuckLake warehouse: one writer at a time, so commits never conflict."
 DEFAULT_HOME = PROJECT_ROOT / ".airflow"
 DEFAULT_PORT = 8080

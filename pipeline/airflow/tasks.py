@@ -13,14 +13,11 @@ from typing import Any
 from airflow.sdk import Asset
 from airflow.sdk.exceptions import AirflowFailException
 
-from pipeline import flow
+from pipeline import STAGE, STAGES, flow
 from pipeline.airflow import alerting
+from pipeline.checks import policy
 from pipeline.errors import ConfigError, SchemaFailure
 from pipeline.settings import Settings
-
-FEEDS = "news_feeds"  # fed by the feed watcher; news_ingest is scheduled on it
-ARTICLES = "news_articles"  # news_ingest's extract step reports here
-FIGURES = "news_figures"  # news_ingest's figures step reports here; news_quality is scheduled on it
 
 
 @contextmanager
@@ -48,32 +45,27 @@ def feeds_to_poll(context: Mapping[str, Any]) -> list[str] | None:
 
 
 def stage(name: str, run_id: str, context: Mapping[str, Any]) -> dict[str, int]:
-    """Run one stage of news_ingest; alert on quarantined rows; report articles and figures as asset events."""
+    """Run one stage of news_ingest under the post-stage policy; report its counts on its asset, if it has one."""
     settings = Settings.from_env()
+    params = {"feeds": feeds_to_poll(context)} if name == "poll_feeds" else {}
     with failing_fast():
-        if name == "poll_feeds":
-            return flow.poll_feeds(settings, run_id, feeds=feeds_to_poll(context))
-        if name == "fetch_pages":
-            return flow.fetch_pages(settings, run_id)
-    table = "articles" if name == "extract_articles" else "figures"
-    try:
-        counts = flow.extract_articles(settings, run_id) if table == "articles" else flow.find_figures(settings, run_id)
-    except SchemaFailure as failure:
-        alerting.after_stage(settings, context, run_id=run_id, table=table, total=failure.total, task_failed=True)
-        raise AirflowFailException(str(failure)) from failure
-    if counts["quarantined"]:
-        total = counts[table] + counts["quarantined"]
-        alerting.after_stage(settings, context, run_id=run_id, table=table, total=total, task_failed=False)
-    asset = ARTICLES if table == "articles" else FIGURES
-    context["outlet_events"][Asset(asset)].extra = {"run_id": run_id, **counts}
+        counts = flow.run_stage(name, settings, run_id, origin=_origin(settings, context), **params)
+    if asset := STAGE[name].asset:
+        context["outlet_events"][Asset(asset)].extra = {"run_id": run_id, **counts}
     return counts
+
+
+def _origin(settings: Settings, context: Mapping[str, Any]) -> policy.Origin:
+    """This task as the alert names it, with the Airflow connections' channels (asked for only to send)."""
+    ti = context["ti"]
+    return policy.Origin(ti.dag_id, ti.task_id, lambda: alerting.channels(settings), getattr(ti, "log_url", None))
 
 
 def finish(run_id: str, context: Mapping[str, Any]) -> str:
     """Record the run's outcome: a stage that failed left no counts behind."""
-    pulled = {name: context["ti"].xcom_pull(task_ids=name) for name in flow.STAGES}
+    pulled = {s.name: context["ti"].xcom_pull(task_ids=s.name) for s in STAGES}
     counts = {name: value for name, value in pulled.items() if value is not None}
-    status = "success" if len(counts) == len(flow.STAGES) else "failed"
+    status = "success" if len(counts) == len(STAGES) else "failed"
     with failing_fast():
         flow.finish_run(Settings.from_env(), run_id, status=status, counts=counts)
     return status
@@ -93,8 +85,10 @@ def reprocess(context: Mapping[str, Any]) -> dict[str, int]:
     status = "failed"
     try:
         with failing_fast():
-            counts["reprocess"] = flow.reprocess(settings, run_id, since=since, topic=params.get("topic") or None)
-            counts["find_figures"] = flow.find_figures(settings, run_id)
+            origin = _origin(settings, context)
+            topic = params.get("topic") or None
+            counts["reprocess"] = flow.run_stage("reprocess", settings, run_id, origin=origin, since=since, topic=topic)
+            counts["find_figures"] = flow.run_stage("find_figures", settings, run_id, origin=origin)
         status = "success"
     finally:
         flow.finish_run(settings, run_id, status=status, counts=counts)

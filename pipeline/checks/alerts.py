@@ -278,8 +278,8 @@ def dispatch(settings: Settings, alert: Alert, channels: Channels, *, at: dateti
             "checks": json.dumps(alert.checks), "sent": not quiet, "channels": ",".join(sent_to) or None,
             "errors": json.dumps(errors) if errors else None, "decided_at": at,
         }  # fmt: skip
-        with warehouse.transaction(con):
-            warehouse.merge(con, "alerts", pd.DataFrame([decision]), ["run_id", "table_name"])
+        with warehouse.transaction(con) as tx:
+            tx.merge("alerts", pd.DataFrame([decision]))
     log.warning(
         "%s: %s", "alert summarised (repeat)" if quiet else f"alert sent to {sent_to or 'no channel'}", alert.subject
     )

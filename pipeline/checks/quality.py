@@ -54,8 +54,8 @@ def assess(
                 {"ingest_run_id": run_id, "assessed_at": at, "assessed_by": assessed_by, **summary}
                 | {"disagreeing": json.dumps(worst, default=str)}
             )
-        with warehouse.transaction(con):
-            warehouse.merge(con, "quality_summaries", pd.DataFrame(summaries), ["ingest_run_id"])
+        with warehouse.transaction(con) as tx:
+            tx.merge("quality_summaries", pd.DataFrame(summaries))
     for s in summaries:
         log.info(
             "run %s: %d figures, %d comparable, %d agree, %d disagree, %d quarantined",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,6 +13,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from pipeline.warehouse.tables import TABLES, Table
+from schemas import SCHEMAS
 from schemas._checks import WIDE_CHECKS
 
 log = logging.getLogger(__name__)
@@ -47,18 +48,11 @@ class Validated:
         return self.total - len(self.valid)
 
 
-def validate(
-    frame: pd.DataFrame,
-    schema: pa.DataFrameSchema,
-    *,
-    table: str,
-    row_key: Callable[[pd.Series], str],
-    url_column: str,
-    run_id: str,
-    at: datetime,
-    context_columns: Sequence[str] = (),
-) -> Validated:
-    """Validate lazily; return the coerced valid rows (context columns dropped) and one quarantine row per failure."""
+def validate(frame: pd.DataFrame, table: str, *, run_id: str, at: datetime) -> Validated:
+    """Validate a batch of ``table`` against its schema, lazily; return the coerced valid rows (context columns
+    dropped) and one quarantine row per failure, named by the table's row key (``pipeline.warehouse.tables``)."""
+    schema, spec = SCHEMAS[table], TABLES[table]
+    context_columns = list(spec.context)
     failures: dict[tuple[Any, str], dict[str, Any]] = {}
     work = frame
     for _ in range(3):  # a value that cannot be typed makes other checks crash; drop such rows and look again
@@ -78,9 +72,7 @@ def validate(
             work = work.drop(index=pd.unique(untyped["index"]))
     bad = {index for index, _ in failures}
     valid = schema.validate(frame.drop(index=list(bad))) if len(bad) < len(frame) else frame.iloc[0:0]
-    quarantine = _quarantine_frame(
-        list(failures.values()), frame, table, row_key, url_column, run_id, at, context_columns
-    )
+    quarantine = _quarantine_frame(list(failures.values()), frame, spec, run_id, at)
     checks = Counter(f["check"] for f in failures.values())
     if failures:
         log.warning(
@@ -156,27 +148,24 @@ def _column_reason(schema: pa.DataFrameSchema, column: Any, check: str) -> str:
 def _quarantine_frame(
     failures: list[dict[str, Any]],
     frame: pd.DataFrame,
-    table: str,
-    row_key: Callable[[pd.Series], str],
-    url_column: str,
+    table: Table,
     run_id: str,
     at: datetime,
-    context_columns: Sequence[str],
 ) -> pd.DataFrame:
     records = []
     for f in failures:
         row = frame.loc[f["index"]]
-        kept = row.drop(labels=[c for c in context_columns if c in row.index])
+        kept = row.drop(labels=[c for c in table.context if c in row.index])
         records.append(
             {
                 "run_id": run_id,
-                "table_name": table,
-                "row_key": row_key(row),
+                "table_name": table.name,
+                "row_key": table.key_of(row),
                 "check_name": f["check"],
                 "column_name": f["column"],
                 "bad_value": f["bad_value"],
                 "reason": f["reason"],
-                "article_url": row.get(url_column),
+                "article_url": row.get(table.url_column) if table.url_column else None,
                 "row_json": json.dumps(kept.to_dict(), default=str, ensure_ascii=False),
                 "quarantined_at": at,
             }

@@ -22,9 +22,10 @@ import httpx
 
 from pipeline.errors import FeedError, FetchError
 from pipeline.fetch import sitemaps
-from pipeline.fetch.http import get
+from pipeline.fetch.http import client, get
 from pipeline.fetch.urls import canonical_url, plain_text
 from pipeline.records import Entry, Feed, FeedPoll, Precision, Published
+from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -232,3 +233,20 @@ async def poll_all(
         outcomes.count("error"),
     )
     return list(results)
+
+
+def poll_configured(settings: Settings, chosen: Sequence[Feed], previous: Mapping[str, Validators]) -> list[PollResult]:
+    """Poll the chosen feeds conditionally through one configured client (an event loop of its own)."""
+
+    async def polled() -> list[PollResult]:
+        async with client(settings) as http:
+            return await poll_all(
+                http,
+                chosen,
+                previous,
+                max_bytes=settings.max_body_bytes,
+                concurrency=settings.fetch_concurrency,
+                parse_timeout=settings.feed_parse_timeout,
+            )
+
+    return asyncio.run(polled())

@@ -12,9 +12,10 @@ import httpx
 
 from pipeline.errors import FetchError
 from pipeline.fetch import archive
-from pipeline.fetch.http import get
+from pipeline.fetch.http import client, get
 from pipeline.fetch.politeness import Politeness
 from pipeline.records import Page, Response
+from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -114,3 +115,20 @@ async def fetch_all(
     failed = sum(1 for page, _ in results if page.error)
     log.info("fetched %d pages, %d failed", len(results) - failed, failed)
     return results
+
+
+def fetch_pages(settings: Settings, urls: Sequence[str]) -> list[Page]:
+    """Fetch and archive every URL politely through one configured client; one ``Page`` each, in order."""
+
+    async def fetched() -> list[tuple[Page, Response | None]]:
+        async with client(settings) as http:
+            return await fetch_all(
+                http,
+                urls,
+                archive_root=settings.archive_dir,
+                max_bytes=settings.max_body_bytes,
+                concurrency=settings.fetch_concurrency,
+                polite=Politeness(settings),
+            )
+
+    return [page for page, _ in asyncio.run(fetched())]  # the bodies are in the archive: drop them here

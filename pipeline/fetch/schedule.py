@@ -8,10 +8,12 @@ A feed that changed is polled twice as often next time, one that did not a half 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
-from pipeline.records import FeedPoll
+from pipeline.records import Feed, FeedPoll
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,35 @@ class FeedSchedule:
     def paused(self, at: datetime) -> bool:
         """Whether the feed is paused at ``at``."""
         return self.paused_until is not None and at < self.paused_until
+
+
+def of_feeds(
+    feeds: Sequence[Feed], stored: Sequence[tuple[Any, ...]], settings: Settings, at: datetime
+) -> dict[str, FeedSchedule]:
+    """Each configured feed's schedule from the stored rows; a feed not stored yet (or moved) starts afresh."""
+    known = {row[0]: FeedSchedule(*row) for row in stored}
+    return {
+        f.name: known[f.name] if f.name in known and known[f.name].url == f.url else first(f.name, f.url, settings, at)
+        for f in feeds
+    }
+
+
+def choose(
+    feeds: Sequence[Feed],
+    schedules: Mapping[str, FeedSchedule],
+    at: datetime,
+    *,
+    named: Sequence[str] | None = None,
+    due_only: bool = False,
+) -> list[Feed]:
+    """The feeds to poll now: those ``named`` (even if paused), else every feed not paused; with ``due_only``,
+    only those whose adaptive interval has passed."""
+    return [
+        f
+        for f in feeds
+        if (f.name in named if named else not schedules[f.name].paused(at))
+        and (not due_only or schedules[f.name].due(at))
+    ]
 
 
 def first(feed: str, url: str, settings: Settings, at: datetime) -> FeedSchedule:

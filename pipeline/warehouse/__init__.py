@@ -20,6 +20,7 @@ import duckdb
 
 from pipeline.errors import WarehouseError
 from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.warehouse.tables import TABLES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,24 +30,6 @@ log = logging.getLogger(__name__)
 LAKE = "news"  # the ATTACH alias; connect() makes it the default database
 WAREHOUSE_DIR = PROJECT_ROOT / "warehouse"
 REFERENCE_CSV = WAREHOUSE_DIR / "reference" / "defection_reference.csv"
-REFERENCE_KEY = ("topic", "metric", "subgroup", "year", "status", "as_of")
-TABLES = frozenset(
-    {
-        "runs",
-        "feed_polls",
-        "entries",
-        "pages",
-        "articles",
-        "figures",
-        "quarantine",
-        "reference_series",
-        "schema_migrations",
-        "quality_summaries",
-        "alerts",
-        "feed_state",
-        "schema_views",
-    }
-)
 _EXTENSIONS = {
     "ducklake": "duckdb_extension_ducklake",
     "sqlite_scanner": "duckdb_extension_sqlite_scanner",
@@ -62,8 +45,6 @@ _CONFLICT_MARKERS = ("database is locked", "conflict", "failed to commit")
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 COMMIT_PATIENCE = 600.0
 MAX_COMMIT_BACKOFF = 5.0
-# The writes of each open transaction, by connection, so a commit that lost a race can be replayed.
-_journals: dict[int, list[Callable[[], object]]] = {}
 
 T = TypeVar("T")
 
@@ -135,31 +116,108 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+class Tx:
+    """One open transaction: the only way to write the lake, so every write is journaled for a replay."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con  # for reads inside the transaction; writes go through the methods below
+        self.journal: list[Callable[[], object]] = []
+
+    def _write(self, write: Callable[[], T]) -> T:
+        self.journal.append(write)
+        return write()
+
+    def merge(self, table: str, frame: pd.DataFrame, *, update: bool | None = None) -> int:
+        """MERGE a frame into a table on its natural key (last duplicate wins); return how many rows are new.
+
+        Rows already stored are updated where they differ, unless the table keeps the first (``update`` overrides).
+        """
+        types = _column_types(self.con, table, frame, TABLES[table].key if table in TABLES else ())
+        spec = TABLES[table]
+        key = list(spec.key)
+        if not key:
+            raise WarehouseError(f"{table} has no natural key: append to it")
+        batch = _clean(frame.drop_duplicates(subset=key, keep="last"))
+        if batch.empty:
+            return 0
+        con, source = self.con, _source_sql(types, list(batch.columns))
+        match = " AND ".join(f's."{k}" IS NOT DISTINCT FROM t."{k}"' for k in key)
+        new_rows = f'SELECT count(*) FROM {source} WHERE NOT EXISTS (SELECT 1 FROM "{table}" AS t WHERE {match})'
+        rest = [c for c in batch.columns if c not in key]
+        sql = f'MERGE INTO "{table}" AS t USING {source} ON {match}'
+        if (not spec.keep_first if update is None else update) and rest:
+            changed = " OR ".join(f't."{c}" IS DISTINCT FROM s."{c}"' for c in rest)
+            sql += f" WHEN MATCHED AND ({changed}) THEN UPDATE SET " + ", ".join(f'"{c}" = s."{c}"' for c in rest)
+        names = ", ".join(f'"{c}"' for c in batch.columns)
+        sql += f" WHEN NOT MATCHED THEN INSERT ({names}) VALUES (" + ", ".join(f's."{c}"' for c in batch.columns) + ")"
+
+        def write() -> int:
+            with _registered(con, batch):
+                row = con.execute(new_rows).fetchone()
+                con.execute(sql)
+            return int(row[0]) if row else 0
+
+        inserted = self._write(write)
+        log.info("merged %d rows into %s: %d new", len(batch), table, inserted)
+        return inserted
+
+    def append(self, table: str, frame: pd.DataFrame) -> int:
+        """INSERT every row of a frame (for logs such as runs and feed_polls); return the number of rows."""
+        types = _column_types(self.con, table, frame, ())
+        batch = _clean(frame)
+        if batch.empty:
+            return 0
+        con, names = self.con, ", ".join(f'"{c}"' for c in batch.columns)
+        sql = f'INSERT INTO "{table}" ({names}) SELECT * FROM {_source_sql(types, list(batch.columns))}'
+
+        def write() -> int:
+            with _registered(con, batch):
+                con.execute(sql)
+            return len(batch)
+
+        return self._write(write)
+
+    def execute(
+        self,
+        sql: str,
+        params: Sequence[object] | Mapping[str, object] | None = None,
+        *,
+        frames: Mapping[str, pd.DataFrame] | None = None,
+    ) -> None:
+        """Run one write statement (values bound, ``frames`` registered by name) so a retry can replay it."""
+        con = self.con
+
+        def write() -> None:
+            for name, frame in (frames or {}).items():
+                con.register(name, frame)
+            try:
+                con.execute(sql, params)
+            except duckdb.Error as exc:
+                raise WarehouseError(f"{exc} in: {sql[:200]}") from exc
+            finally:
+                for name in frames or {}:
+                    con.unregister(name)
+
+        self._write(write)
+
+
 @contextmanager
 def transaction(
     con: duckdb.DuckDBPyConnection, *, patience: float = COMMIT_PATIENCE, backoff: float = 0.2
-) -> Iterator[duckdb.DuckDBPyConnection]:
+) -> Iterator[Tx]:
     """Run the block in one transaction; if the commit loses a race, replay its writes, backing off, for ``patience`` s.
 
-    Only writes made through ``merge``, ``append``, ``execute`` and ``migrate`` are replayed: run no other SQL
-    writes inside the block. A transaction opened inside another joins it. An exception in the block rolls
-    everything back and propagates.
+    Write only through the ``Tx`` the block receives: its writes are what a replay repeats. An exception in the
+    block rolls everything back and propagates.
     """
-    if id(con) in _journals:
-        yield con
-        return
-    journal: list[Callable[[], object]] = []
-    _journals[id(con)] = journal
+    tx = Tx(con)
+    con.execute("BEGIN")
     try:
-        con.execute("BEGIN")
-        try:
-            yield con
-        except BaseException:
-            _rollback(con)
-            raise
-        _commit(con, journal, patience, backoff)
-    finally:
-        del _journals[id(con)]
+        yield tx
+    except BaseException:
+        _rollback(con)
+        raise
+    _commit(con, tx.journal, patience, backoff)
 
 
 def _commit(
@@ -180,8 +238,7 @@ def _commit(
             conflict = any(marker in str(exc).lower() for marker in _CONFLICT_MARKERS)
             if not conflict or time.monotonic() > give_up:
                 raise WarehouseError(f"commit failed after {attempt} attempt(s): {exc}") from exc
-            # jitter keeps racing writers apart
-            delay = min(backoff * 2 ** min(attempt - 1, 16), MAX_COMMIT_BACKOFF) * random.uniform(0.5, 1.5)
+            delay = jittered(backoff, attempt - 1, MAX_COMMIT_BACKOFF)
             log.warning(
                 "commit conflict, replaying %d writes in %.2fs (attempt %d): %s",
                 len(journal),
@@ -192,92 +249,15 @@ def _commit(
             time.sleep(delay)
 
 
+def jittered(base: float, attempt: int, ceiling: float = float("inf")) -> float:
+    """Exponential backoff with jitter (so racing clients drift apart): ``base * 2**attempt``, capped, ×0.5–1.5."""
+    return float(min(base * 2 ** min(attempt, 16), ceiling) * random.uniform(0.5, 1.5))
+
+
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
     """ROLLBACK if a transaction is still open (a failed COMMIT already ended it)."""
     with suppress(duckdb.Error):
         con.execute("ROLLBACK")
-
-
-def _journaled(con: duckdb.DuckDBPyConnection, write: Callable[[], T]) -> T:
-    """Run a write inside the current (or a new) transaction and keep it for a replay."""
-    with transaction(con):
-        _journals[id(con)].append(write)
-        return write()
-
-
-def merge(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    frame: pd.DataFrame,
-    key: Sequence[str],
-    *,
-    update: bool = True,
-) -> int:
-    """MERGE a frame into a table on its natural key (last duplicate wins); return how many rows are new."""
-    types = _column_types(con, table, frame, key)
-    batch = _clean(frame.drop_duplicates(subset=list(key), keep="last"))
-    if batch.empty:
-        return 0
-    source = _source_sql(types, list(batch.columns))
-    match = " AND ".join(f's."{k}" IS NOT DISTINCT FROM t."{k}"' for k in key)
-    new_rows = f'SELECT count(*) FROM {source} WHERE NOT EXISTS (SELECT 1 FROM "{table}" AS t WHERE {match})'
-    rest = [c for c in batch.columns if c not in key]
-    sql = f'MERGE INTO "{table}" AS t USING {source} ON {match}'
-    if update and rest:
-        changed = " OR ".join(f't."{c}" IS DISTINCT FROM s."{c}"' for c in rest)
-        sql += f" WHEN MATCHED AND ({changed}) THEN UPDATE SET " + ", ".join(f'"{c}" = s."{c}"' for c in rest)
-    names = ", ".join(f'"{c}"' for c in batch.columns)
-    sql += f" WHEN NOT MATCHED THEN INSERT ({names}) VALUES (" + ", ".join(f's."{c}"' for c in batch.columns) + ")"
-
-    def write() -> int:
-        with _registered(con, batch):
-            row = con.execute(new_rows).fetchone()
-            con.execute(sql)
-        return int(row[0]) if row else 0
-
-    inserted = _journaled(con, write)
-    log.info("merged %d rows into %s: %d new", len(batch), table, inserted)
-    return inserted
-
-
-def append(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> int:
-    """INSERT every row of a frame (for logs such as runs and feed_polls); return the number of rows."""
-    types = _column_types(con, table, frame, ())
-    batch = _clean(frame)
-    if batch.empty:
-        return 0
-    names = ", ".join(f'"{c}"' for c in batch.columns)
-    sql = f'INSERT INTO "{table}" ({names}) SELECT * FROM {_source_sql(types, list(batch.columns))}'
-
-    def write() -> int:
-        with _registered(con, batch):
-            con.execute(sql)
-        return len(batch)
-
-    return _journaled(con, write)
-
-
-def execute(
-    con: duckdb.DuckDBPyConnection,
-    sql: str,
-    params: Sequence[object] | None = None,
-    *,
-    frames: Mapping[str, pd.DataFrame] | None = None,
-) -> None:
-    """Run one write statement (values bound, ``frames`` registered by name) so a retry can replay it."""
-
-    def write() -> None:
-        for name, frame in (frames or {}).items():
-            con.register(name, frame)
-        try:
-            con.execute(sql, params)
-        except duckdb.Error as exc:
-            raise WarehouseError(f"{exc} in: {sql[:200]}") from exc
-        finally:
-            for name in frames or {}:
-                con.unregister(name)
-
-    _journaled(con, write)
 
 
 def _column_types(
@@ -330,7 +310,8 @@ def _registered(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> Iterator
 
 def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = WAREHOUSE_DIR) -> list[str]:
     """Apply pending migrations in order, recreate changed views, load the reference; return names applied."""
-    _journaled(con, lambda: _run(con, _SCHEMA_MIGRATIONS, "schema_migrations"))
+    with transaction(con) as tx:
+        tx._write(partial(_run, con, _SCHEMA_MIGRATIONS, "schema_migrations"))
     recorded = {int(v): c for v, c in con.execute("SELECT version, checksum FROM schema_migrations").fetchall()}
     applied = []
     for path in sorted((sql_dir / "migrations").glob("[0-9][0-9][0-9]_*.sql")):
@@ -340,7 +321,9 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = WAREHOUSE_DIR) -> li
             if recorded[version] != checksum:
                 log.warning("migration %s changed after it was applied; it is not re-run", path.name)
             continue
-        if _journaled(con, partial(_apply, con, version, path.name, text, checksum)):
+        with transaction(con) as tx:
+            done = tx._write(partial(_apply, con, version, path.name, text, checksum))
+        if done:
             applied.append(path.name)
             log.info("applied migration %s", path.name)
     _refresh_views(con, sql_dir / "views")
@@ -360,10 +343,10 @@ def _refresh_views(con: duckdb.DuckDBPyConnection, views_dir: Path) -> None:
         return
     now = datetime.now(UTC)
     record = pd.DataFrame([{"name": p.name, "checksum": c, "applied_at": now} for p, _, c in changed])
-    with transaction(con):
+    with transaction(con) as tx:
         for path, text, _ in changed:
-            _journaled(con, partial(_run, con, text, path.name))
-        merge(con, "schema_views", record, ["name"])
+            tx._write(partial(_run, con, text, path.name))
+        tx.merge("schema_views", record)
     log.info("views (re)created: %s", ", ".join(p.name for p, _, _ in changed))
 
 
@@ -391,6 +374,7 @@ def load_reference(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> 
 
     path = path or REFERENCE_CSV
     frame = pd.read_csv(path, dtype={"year": "int64", "value": "float64"}, keep_default_na=False, na_values=[""])
-    inserted = merge(con, "reference_series", frame, REFERENCE_KEY)
+    with transaction(con) as tx:
+        inserted = tx.merge("reference_series", frame)
     log.info("reference %s: %d rows, %d new", path.name, len(frame), inserted)
     return inserted

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from pipeline import claims, figures
+from pipeline import claims
 from pipeline.fetch.feeds import PollResult
 from pipeline.fetch.schedule import FeedSchedule
 from pipeline.records import Article, Entry, FeedPoll, Figure, Page, Precision, Published
@@ -85,14 +85,16 @@ def published(moment: datetime | None, precision: Precision | None) -> Published
     return Published.of(moment)
 
 
-def figure_rows(articles: Sequence[ToRead], run_id: str, at: datetime) -> pd.DataFrame:
-    """Every figure of every article, where it stands, and the article's text and date beside it for the checks."""
+def published_of(article: ToRead) -> Published | None:
+    """An article's stored publication date as the engine takes it."""
+    return published(article.published_at, article.published_precision)
+
+
+def figure_rows(read: Sequence[tuple[ToRead, Sequence[Figure]]], run_id: str, at: datetime) -> pd.DataFrame:
+    """Every figure of every article read, where it stands, and the article's text and date beside it for the checks."""
     rows = []
-    for article in articles:
+    for article, found in read:
         url, text, topic = article.url, article.text, article.topic
-        found = figures.extract(
-            text, published=published(article.published_at, article.published_precision), topic=topic
-        )
         where = claims.sections(found, claims.headline_span(text, article.title))
         repeated = claims.repeats(found, where)
         for number, figure in enumerate(found, start=1):

@@ -1,0 +1,64 @@
+"""What each stage reads from the warehouse, and its bookkeeping writes: the SQL is in ``warehouse/pipeline/``.
+
+Each function names the question it answers; the statements are files, their values bound parameters.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from pipeline.warehouse import WAREHOUSE_DIR, Tx
+
+STATEMENTS = WAREHOUSE_DIR / "pipeline"
+
+
+@functools.cache
+def sql(name: str) -> str:
+    """The statement in ``warehouse/pipeline/<name>.sql``."""
+    return (STATEMENTS / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def rows(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+    """The rows a named query answers."""
+    return con.execute(sql(name), params or {}).fetchall()
+
+
+def known_entries(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> set[str]:
+    """Which of ``urls`` are entries already."""
+    if not urls:
+        return set()
+    con.register("candidate_urls", pd.DataFrame({"url": list(urls)}))
+    try:
+        return {url for (url,) in rows(con, "known_entries")}
+    finally:
+        con.unregister("candidate_urls")
+
+
+def _urls(urls: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame({"url": pd.Series(list(urls), dtype="string")})
+
+
+def finish_run(tx: Tx, run_id: str, *, at: datetime, status: str, counts: str) -> None:
+    """Close a run with its status and counts (JSON)."""
+    tx.execute(sql("finish_run"), {"at": at, "status": status, "counts": counts, "run_id": run_id})
+
+
+def assign_stories(tx: Tx, stories: pd.DataFrame) -> None:
+    """Store each loaded article's story id and text SimHash."""
+    tx.execute(sql("assign_stories"), frames={"article_stories": stories})
+
+
+def replace_figures(tx: Tx, urls: Sequence[str]) -> None:
+    """Drop the old figures of articles read again, before their new ones merge."""
+    tx.execute(sql("forget_figures"), frames={"read_urls": _urls(urls)})
+
+
+def mark_read(tx: Tx, urls: Sequence[str], version: str) -> None:
+    """Record that these articles' figures were read by extractor ``version``."""
+    tx.execute(sql("mark_read"), {"version": version}, frames={"read_urls": _urls(urls)})
