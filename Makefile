@@ -10,7 +10,7 @@ UV_VERSION := 0.13.9
 help:
 	@echo "make demo   serve the bundled demo news site, run the pipeline on it, print reported vs official"
 	@echo "make test   run the whole test suite (includes a real Airflow and DuckLake)"
-	@echo "make check  ruff format check + ruff lint (incl. AIR) + mypy strict + tests"
+	@echo "make check  ruff format check + ruff lint (incl. AIR) + mypy strict + the fast tests (not -m slow)"
 	@echo "make airflow  start airflow standalone on this project's DAGs (UI on http://127.0.0.1:8080)"
 	@echo "make sql    DuckDB prompt with the warehouse attached read-only"
 
@@ -41,7 +41,8 @@ lint: $(VENV)/.synced
 typecheck: $(VENV)/.synced
 	$(BIN)/mypy
 
-check: lint typecheck test
+check: lint typecheck $(VENV)/.synced
+	$(BIN)/pytest -m "not slow"
 
 airflow: $(VENV)/.synced
 	$(BIN)/python -m pipeline.airflow.standalone

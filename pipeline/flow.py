@@ -9,15 +9,12 @@ fetched, pages not yet extracted, articles not yet read since they were extracte
 from __future__ import annotations
 
 import functools
-import json
 import logging
-import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from pipeline import STAGE, STAGES, figures, warehouse
 from pipeline.checks import alerts, policy
@@ -29,7 +26,8 @@ from pipeline.extract.archived import Pending, extract_all
 from pipeline.fetch import pages, schedule
 from pipeline.fetch.feeds import Validators, poll_configured
 from pipeline.settings import Settings
-from pipeline.warehouse import backlog, frames
+from pipeline.warehouse import backlog, frames, runs
+from pipeline.warehouse.runs import finish as finish_run
 
 log = logging.getLogger(__name__)
 
@@ -63,23 +61,7 @@ def run_stage(name: str, settings: Settings, run_id: str, **params: Any) -> Coun
 
 def start_run(settings: Settings, *, trigger: str, run_id: str | None = None) -> str:
     """Record a new run (migrating the warehouse first) and return its id."""
-    at = datetime.now(UTC)
-    run_id = run_id or f"{trigger}-{at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-    row = {"run_id": run_id, "started_at": at, "finished_at": None, "trigger": trigger, "status": "running"}
-    with warehouse.connect(settings) as con:
-        warehouse.migrate(con)
-        with warehouse.transaction(con) as tx:
-            tx.merge("runs", pd.DataFrame([row | {"extractor_version": figures.EXTRACTOR_VERSION, "counts": None}]))
-    log.info("run %s started (%s)", run_id, trigger)
-    return run_id
-
-
-def finish_run(settings: Settings, run_id: str, *, status: str, counts: Mapping[str, Mapping[str, int]]) -> None:
-    """Mark a run finished with its per-stage counts."""
-    with warehouse.connect(settings) as con, warehouse.transaction(con) as tx:
-        done = json.dumps(counts, sort_keys=True)
-        backlog.finish_run(tx, run_id, at=datetime.now(UTC), status=status, counts=done)
-    log.info("run %s finished: %s %s", run_id, status, dict(counts))
+    return runs.start(settings, trigger=trigger, run_id=run_id, extractor_version=figures.EXTRACTOR_VERSION)
 
 
 @stage
@@ -103,16 +85,12 @@ def poll_feeds(
             tx.append("feed_polls", polls)
             new = load(tx, "entries", frames.entry_rows(results, known, run_id, at), run_id=run_id, at=at)
             tx.merge("feed_state", frames.schedule_rows(advanced, run_id))
-    outcomes = polls["outcome"].tolist()
+    outcomes, skipped = polls["outcome"].tolist(), len(settings.feeds) - len(chosen) if not feeds else 0
     counts = {
-        "polled": len(polls),
-        "changed": outcomes.count("changed"),
-        "errors": outcomes.count("error"),
-        "entries_new": new.loaded,
-        "quarantined": new.quarantined,
-        "skipped": len(settings.feeds) - len(chosen) if not feeds else 0,
+        "polled": len(polls), "changed": outcomes.count("changed"), "errors": outcomes.count("error"),
+        "entries_new": new.loaded, "quarantined": new.quarantined, "skipped": skipped,
         "paused": sum(1 for s in advanced if s.paused(at)),
-    }
+    }  # fmt: skip
     log.info("polled %d feeds: %d changed, %d errors, %d new entries", *list(counts.values())[:4])
     return counts, new
 
@@ -186,8 +164,8 @@ def find_figures(settings: Settings, run_id: str, at: datetime) -> tuple[Counts,
             )  # fmt: skip
             backlog.mark_read(tx, urls, figures.EXTRACTOR_VERSION)
     with_findings = int(loaded.rows["findings"].notna().sum()) if len(loaded.rows) else 0
-    counts = {"articles_read": len(unread), "figures": loaded.loaded, "with_findings": with_findings}
-    counts["quarantined"] = loaded.quarantined
+    counts = {"articles_read": len(unread), "figures": loaded.loaded, "with_findings": with_findings,
+              "quarantined": loaded.quarantined}  # fmt: skip
     log.info("read %d articles: %d figures loaded (%d with findings), %d quarantined", *counts.values())
     return counts, loaded
 

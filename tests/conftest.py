@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -179,17 +182,45 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
-def lake_settings(root: Path, feeds: tuple[Feed, ...] = (), **overrides: Any) -> Settings:
-    """A lake under ``root/lake`` for ``feeds``; loopback allowed and no per-host delay, for the local test servers."""
+def lake_settings(root: Path, feeds: tuple[Feed, ...] = (), *, shared: bool = False, **overrides: Any) -> Settings:
+    """A lake under ``root/lake`` for ``feeds``; loopback allowed and no per-host delay, for the local test servers.
+
+    By default the lake is a copy of one migrated once per session, with a DuckDB-file catalog: seconds cheaper
+    than migrating a SQLite catalog for every test, but one process at a time. ``shared``: the production shape
+    (a SQLite catalog that readers and writers in other processes share), migrated by its first writer.
+    """
     values: dict[str, Any] = {
         "allow_private_addresses": True,
         "host_delay": 0.0,
-        "catalog": f"sqlite:{root}/lake/catalog.sqlite",
+        "catalog": f"sqlite:{root}/lake/catalog.sqlite" if shared else f"{root}/lake/catalog.ducklake",
         "data_path": f"{root}/lake/data/",
         "archive_dir": root / "lake" / "archive",
         "feeds": feeds,
     }
+    if not shared and "catalog" not in overrides and not (root / "lake").exists():
+        _copy_template(root / "lake")
     return Settings(**(values | overrides))
+
+
+_TEMPLATE: list[Path] = []
+
+
+def _copy_template(lake: Path) -> None:
+    """Copy the session's migrated lake to ``lake`` and point its catalog at the copy's data."""
+    import duckdb
+
+    from pipeline import warehouse
+
+    if not _TEMPLATE:
+        root = Path(tempfile.mkdtemp(prefix="newsfigures-template-"))
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
+        template = Settings(catalog=f"{root}/catalog.ducklake", data_path=f"{root}/data/", archive_dir=root / "a")
+        with warehouse.connect(template) as con:
+            warehouse.migrate(con)
+        _TEMPLATE.append(root)
+    shutil.copytree(_TEMPLATE[0], lake)
+    with duckdb.connect(str(lake / "catalog.ducklake")) as catalog:
+        catalog.execute("UPDATE ducklake_metadata SET value = ? WHERE key = 'data_path'", [f"{lake}/data/"])
 
 
 LOADED_TABLES = ("entries", "pages", "articles", "figures", "quarantine")
@@ -220,7 +251,7 @@ def demo_lake(tmp_path_factory: pytest.TempPathFactory) -> DemoLake:
     from pipeline.demo.server import SITE, demo_feeds, serve
 
     with serve(SITE) as base:
-        settings = lake_settings(tmp_path_factory.mktemp("demo"), demo_feeds(base))
+        settings = lake_settings(tmp_path_factory.mktemp("demo"), demo_feeds(base), shared=True)
         flow.run(settings, trigger="test")
         first = table_counts(settings)
         flow.run(settings, trigger="test")

@@ -33,6 +33,7 @@ POLL_INTERVAL = 2.0  # seconds between the watcher's polls
 # How fast a new entry's figures land is measured by benchmarks/latency.py, not asserted here.
 pytestmark = [
     pytest.mark.e2e,
+    pytest.mark.slow,
     pytest.mark.timeout(3 * CEILING),  # booting Airflow and a test's waits, each with its own ceiling
     pytest.mark.skipif(os.environ.get("NEWSFIGURES_SKIP_E2E") == "1", reason="NEWSFIGURES_SKIP_E2E=1"),
 ]

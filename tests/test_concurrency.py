@@ -11,11 +11,14 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from conftest import lake_settings
 
 from pipeline import flow, warehouse
 from pipeline.demo.server import SITE, demo_feeds, serve
 from pipeline.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow  # an analyst process reads while this one loads
 
 # The analyst: a separate process, one read-only connection, counting what each mart shows until told to stop.
 ANALYST = textwrap.dedent(
@@ -48,7 +51,7 @@ ANALYST = textwrap.dedent(
 
 
 def test_an_analyst_reads_the_marts_while_the_pipeline_loads(tmp_path: Path) -> None:
-    settings = lake_settings(tmp_path)
+    settings = lake_settings(tmp_path, shared=True)
     with warehouse.connect(settings) as con:
         warehouse.migrate(con)  # the analyst needs a lake to attach; the loads below then fill it
     stop, progress = tmp_path / "stop", tmp_path / "rounds"

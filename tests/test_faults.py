@@ -18,6 +18,8 @@ from pipeline import flow, warehouse
 from pipeline.demo.server import demo_feeds
 from pipeline.settings import Settings
 
+pytestmark = pytest.mark.slow  # a child process is killed midway through a load
+
 merge = warehouse.Tx.merge
 def merge_then_die(tx, table, frame, **kwargs):
     inserted = merge(tx, table, frame, **kwargs)
@@ -43,7 +45,7 @@ def test_a_load_killed_midway_leaves_no_partial_batch_and_the_rerun_no_duplicate
         assert killed.returncode == -9, killed.stdout + killed.stderr
         assert "killing myself" in killed.stdout
 
-        settings = lake_settings(tmp_path, demo_feeds(base))
+        settings = lake_settings(tmp_path, demo_feeds(base), shared=True)
         with warehouse.connect(settings, read_only=True) as con:
             articles = con.execute("SELECT count(*) FROM articles").fetchone()[0]
             after_kill = con.execute("SELECT count(*) FROM figures").fetchone()[0]

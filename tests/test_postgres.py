@@ -18,9 +18,12 @@ from pipeline.demo.server import SITE, demo_feeds, serve
 from pipeline.settings import Settings
 
 BINARIES = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-pytestmark = pytest.mark.skipif(
-    not BINARIES, reason="no PostgreSQL server binaries under /usr/lib/postgresql/*/bin (run .ci/postgres.sh)"
-)
+pytestmark = [
+    pytest.mark.slow,  # a private PostgreSQL server
+    pytest.mark.skipif(
+        not BINARIES, reason="no PostgreSQL server binaries under /usr/lib/postgresql/*/bin (run .ci/postgres.sh)"
+    ),
+]
 
 
 def as_postgres(args: list[str]) -> list[str]:

@@ -240,6 +240,7 @@ READER = """
 """
 
 
+@pytest.mark.slow  # other processes
 def test_reader_in_another_process_sees_rows_while_this_one_writes(
     tmp_path: Path, con: duckdb.DuckDBPyConnection
 ) -> None:
@@ -277,6 +278,7 @@ WRITER = """
 """
 
 
+@pytest.mark.slow  # other processes
 def test_concurrent_writers_retry_until_every_batch_lands(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
     writers = [_python(WRITER, str(tmp_path), name, stderr=subprocess.PIPE) for name in "abc"]
     errors = [w.communicate(timeout=600)[1] for w in writers]

@@ -18,6 +18,7 @@ from pipeline.airflow import alerting
 from pipeline.checks import policy
 from pipeline.errors import ConfigError, SchemaFailure
 from pipeline.settings import Settings
+from pipeline.warehouse import runs
 
 
 @contextmanager
@@ -67,7 +68,7 @@ def finish(run_id: str, context: Mapping[str, Any]) -> str:
     counts = {name: value for name, value in pulled.items() if value is not None}
     status = "success" if len(counts) == len(STAGES) else "failed"
     with failing_fast():
-        flow.finish_run(Settings.from_env(), run_id, status=status, counts=counts)
+        runs.finish(Settings.from_env(), run_id, status=status, counts=counts)
     return status
 
 
@@ -91,7 +92,7 @@ def reprocess(context: Mapping[str, Any]) -> dict[str, int]:
             counts["find_figures"] = flow.run_stage("find_figures", settings, run_id, origin=origin)
         status = "success"
     finally:
-        flow.finish_run(settings, run_id, status=status, counts=counts)
+        runs.finish(settings, run_id, status=status, counts=counts)
     return {"articles": counts["reprocess"]["articles"], "figures": counts["find_figures"]["figures"]}
 
 
