@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline import topics
+
 TOLERANCE = {"exact": 0.02, "approximate": 0.10}  # relative; at_least / at_most are judged by direction
 Row = Mapping[str, Any]
 Key = tuple[str, str, str | None, int]  # topic, metric, subgroup, year
@@ -74,16 +76,21 @@ def _whole_year_counts(rows: Sequence[Row], metric: str) -> dict[tuple[str | Non
 
 
 def within_article(rows: Sequence[Row]) -> dict[int, list[dict[str, str]]]:
-    """Findings from one article's own figures, by figure_no: ratios, parts and totals, cumulative chains."""
+    """Findings from one article's own figures, by figure_no: ratios, parts and totals, running-total chains (the
+    metrics and parts are the topic file's)."""
     out: dict[int, list[dict[str, str]]] = {}
-    arrivals, cumulative = _whole_year_counts(rows, "arrivals"), _whole_year_counts(rows, "cumulative")
+    topic = topics.find(str(rows[0].get("topic"))) if rows else None
+    if topic is None:
+        return out
+    per, running = topic.period_metric, topic.total_metric
+    arrivals, cumulative = _whole_year_counts(rows, per), _whole_year_counts(rows, running)
 
     def add(row: Row, check: str, message: str) -> None:
         out.setdefault(int(row["figure_no"]), []).append({"check": check, "message": message})
 
     for r in rows:
         year_on_year = r["kind"] == "ratio" and r["sense"] == "change" and r["period"] is None
-        if year_on_year and r["metric"] == "arrivals" and r["year"] is not None:
+        if year_on_year and r["metric"] == per and r["year"] is not None:
             now, before = arrivals.get((r["subgroup"], r["year"])), arrivals.get((r["subgroup"], r["year"] - 1))
             if now and before and before["value"] and now["value"] is not None:
                 actual = now["value"] / before["value"]
@@ -91,34 +98,36 @@ def within_article(rows: Sequence[Row]) -> dict[int, list[dict[str, str]]]:
                     add(r, "ratio_vs_counts", f"says {_stated(r)} times, but the article's own counts give "
                         f"{_n(now['value'])} / {_n(before['value'])} = {actual:.2f}")  # fmt: skip
     for (subgroup, year), total in arrivals.items():
-        men, women = arrivals.get(("men", year)), arrivals.get(("women", year))
-        if subgroup is None and men and women and None not in (men["value"], women["value"], total["value"]):
-            parts = men["value"] + women["value"]
-            if not holds(total, parts, exact=0):  # an article's own arithmetic: exact figures must add up
-                summed = f"{_n(men['value'])} men + {_n(women['value'])} women = {_n(parts)}"
-                message = f"{summed}, not the total {_n(total['value'])}"
-                for row in (total, men, women):
+        parts = [arrivals.get((name, year)) for name in topic.parts]
+        stated = [p for p in parts if p is not None and p["value"] is not None]
+        if subgroup is None and parts and len(stated) == len(parts) and total["value"] is not None:
+            summed = sum(p["value"] for p in stated)
+            if not holds(total, summed, exact=0):  # an article's own arithmetic: exact figures must add up
+                terms = " + ".join(f"{_n(p['value'])} {name}" for p, name in zip(stated, topic.parts, strict=True))
+                message = f"{terms} = {_n(summed)}, not the total {_n(total['value'])}"
+                for row in (total, *stated):
                     add(row, "parts_vs_total", message)
     for (subgroup, year), total in cumulative.items():
         previous, arrived = cumulative.get((subgroup, year - 1)), arrivals.get((subgroup, year))
         if previous and arrived and None not in (previous["value"], arrived["value"], total["value"]):
             expected = previous["value"] + arrived["value"]
             if not holds(total, expected, exact=0):
-                chain = f"{_n(previous['value'])} to {year - 1} + {_n(arrived['value'])} arrivals in {year}"
+                chain = f"{_n(previous['value'])} to {year - 1} + {_n(arrived['value'])} {per} in {year}"
                 add(
                     total,
                     "cumulative_chain",
-                    f"cumulative {_n(total['value'])} for {year}, but {chain} = {_n(expected)}",
+                    f"{running} {_n(total['value'])} for {year}, but {chain} = {_n(expected)}",
                 )
     return out
 
 
 def against_reference(row: Row, ref: Reference) -> list[dict[str, str]]:
-    """A whole-year arrivals or cumulative figure against the official series, aware of preliminary values."""
-    if row["metric"] not in ("arrivals", "cumulative") or row["period"] is not None or row["year"] is None:
+    """A whole-year figure per period or running total against the official series, aware of preliminary values."""
+    topic = topics.find(str(row["topic"]))
+    if topic is None or row["metric"] not in topic.compared or row["period"] is not None or row["year"] is None:
         return []
     key = (row["topic"], row["metric"], row["subgroup"], int(row["year"]))
-    if row["kind"] == "ratio" and row["sense"] == "change" and row["metric"] == "arrivals":
+    if row["kind"] == "ratio" and row["sense"] == "change" and row["metric"] == topic.period_metric:
         now, before = ref.final.get(key), ref.final.get((*key[:3], key[3] - 1))
         if not now or not before or not before[0]:
             return []

@@ -7,6 +7,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+from pipeline import topics
 from pipeline.figures import anchor, classify, dating, hedges, links, measure, mentions, sentences, timeref
 from pipeline.figures.numbers import Mention, Token, tokenize
 from pipeline.figures.vocab import Vocabulary, load
@@ -193,11 +194,12 @@ def _context(times: list[timeref.When], context: timeref.When | None, at: int) -
     return timeref.When(at, at, "context", latest or None, period.period if period else None)
 
 
-def extract(text: str, *, published: Published | datetime.date | None = None, topic: str = "defection") -> list[Figure]:
-    """The figures ``text`` states, in order; ``published`` (a day, or only a month or year) resolves "last year"."""
+def extract(text: str, *, published: Published | datetime.date | None = None, topic: str = "") -> list[Figure]:
+    """The figures ``text`` states about ``topic`` (default: the bundled topic), in order; ``published`` (a day, or
+    only a month or year) resolves "last year"."""
     if isinstance(published, datetime.date):
         published = Published.of(published)
-    vocab = load(topic)
+    vocab = load(topic or topics.default())
     if len(text) > _EXCERPT and not vocab.is_topical(text):
         # an article that never names the topic states none of its figures ("300 workers were laid off"); a short
         # excerpt ("Of them, 164 were women") is taken as the caller gives it

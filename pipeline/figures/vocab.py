@@ -7,7 +7,8 @@ import logging
 import re
 import tomllib
 from dataclasses import dataclass
-from importlib import resources
+
+from pipeline import topics
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +26,8 @@ class Vocabulary:
     subgroup_words: str = ""  # the subgroup words as one regular-expression alternation, longest first
     other_base_cues: re.Pattern[str] | None = None  # "of the national average": a percent of something else
     anaphora: re.Pattern[str] | None = None  # "the tally", "the 2023 figure": the topic named again, not by name
-    default_metric: str = "arrivals"  # what a count over a period measures unless a cue says otherwise
-    total_metric: str = "cumulative"  # the running total
+    default_metric: str = "count"  # what a count over a period measures unless a cue says otherwise
+    total_metric: str = "total"  # the running total
     other_metric: str = "other"  # everything else
     period_max: float = float("inf")  # a count above this is no period's figure: a running total
     total_max: float = float("inf")  # a count above this is no running total: another population
@@ -82,17 +83,17 @@ def _cues(patterns: list[str]) -> re.Pattern[str]:
 @functools.lru_cache(maxsize=8)
 def load(topic: str) -> Vocabulary:
     """Read and compile the vocabulary of a topic (cached; read on first use, not at import)."""
-    if not re.fullmatch(r"[a-z0-9_]+", topic):
-        raise ValueError(f"not a topic name: {topic!r}")
-    source = resources.files("pipeline.figures").joinpath("topics", f"{topic}.toml")
+    source = topics.path_of(topic)  # ValueError for a name that is not one
+    if source is None:
+        raise ValueError(f"no vocabulary for topic {topic!r} (no {topic}.toml in {topics.TOPIC_DIRS})")
     data = tomllib.loads(source.read_text(encoding="utf-8"))
     metrics = data.get("metric", {})
-    # Cumulative and "other" cues are more specific than arrival verbs, so they win.
-    order = [m for m in ("cumulative", "other", "arrivals") if m in metrics]
+    shape = data.get("metrics", {})
+    default, total = shape.get("default", "count"), shape.get("total", "total")
+    # The running total's and other's cues are more specific than the period's verbs, so they win.
+    order = [m for m in (total, shape.get("other", "other"), default) if m in metrics]
     order += [m for m in metrics if m not in order]
     ranges = data.get("ranges", {})
-    shape = data.get("metrics", {})
-    default, total = shape.get("default", "arrivals"), shape.get("total", "cumulative")
     subgroups = {word.lower(): name for name, words in data.get("subgroup", {}).items() for word in words}
     vocab = Vocabulary(
         name=data["topic"]["name"],
