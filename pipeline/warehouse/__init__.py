@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import duckdb
 
+from pipeline import topics
 from pipeline.errors import WarehouseError
 from pipeline.settings import PROJECT_ROOT, Settings
 from pipeline.warehouse.tables import TABLES
@@ -29,7 +30,6 @@ log = logging.getLogger(__name__)
 
 LAKE = "news"  # the ATTACH alias; connect() makes it the default database
 WAREHOUSE_DIR = PROJECT_ROOT / "warehouse"
-REFERENCE_CSV = WAREHOUSE_DIR / "reference" / "defection_reference.csv"
 _EXTENSIONS = {
     "ducklake": "duckdb_extension_ducklake",
     "sqlite_scanner": "duckdb_extension_sqlite_scanner",
@@ -309,7 +309,7 @@ def _registered(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> Iterator
 
 
 def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = WAREHOUSE_DIR) -> list[str]:
-    """Apply pending migrations in order, recreate changed views, load the reference; return names applied."""
+    """Apply pending migrations in order, recreate changed views, load every topic's reference; return names applied."""
     with transaction(con) as tx:
         tx._write(partial(_run, con, _SCHEMA_MIGRATIONS, "schema_migrations"))
     recorded = {int(v): c for v, c in con.execute("SELECT version, checksum FROM schema_migrations").fetchall()}
@@ -327,7 +327,9 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = WAREHOUSE_DIR) -> li
             applied.append(path.name)
             log.info("applied migration %s", path.name)
     _refresh_views(con, sql_dir / "views")
-    load_reference(con, sql_dir / "reference" / REFERENCE_CSV.name)
+    for name in topics.names():  # each topic file names its reference series
+        if (reference := topics.load(name).reference) is not None:
+            load_reference(con, reference)
     return applied
 
 
@@ -368,11 +370,10 @@ def _run(con: duckdb.DuckDBPyConnection, sql: str, name: str) -> None:
         raise WarehouseError(f"{name}: {exc}") from exc
 
 
-def load_reference(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> int:
-    """MERGE the tidy reference CSV into reference_series; return the number of new rows."""
+def load_reference(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """MERGE a topic's tidy reference CSV into reference_series; return the number of new rows."""
     import pandas as pd  # imported here: pandas costs a second at import, and only loaders need it
 
-    path = path or REFERENCE_CSV
     frame = pd.read_csv(path, dtype={"year": "int64", "value": "float64"}, keep_default_na=False, na_values=[""])
     with transaction(con) as tx:
         inserted = tx.merge("reference_series", frame)
