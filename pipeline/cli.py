@@ -82,7 +82,7 @@ def _told(alert: Any, decision: dict[str, Any]) -> None:
 
 
 def _print_reported_vs_official(settings: Settings) -> None:
-    from pipeline import warehouse
+    from pipeline import topics, warehouse
 
     with warehouse.connect(settings, read_only=True) as con:
         rows = con.execute(
@@ -91,7 +91,8 @@ def _print_reported_vs_official(settings: Settings) -> None:
                FROM reported_vs_official WHERE year IS NOT NULL
                ORDER BY year, metric, subgroup NULLS FIRST, kind, outlet"""
         ).fetchall()
-    table = Table(title="Reported vs official (Ministry of Unification)")
+    source = topics.load(settings.feeds[0].topic if settings.feeds else topics.default()).wording("source")
+    table = Table(title=f"Reported vs official ({source or 'the official series'})")
     for name in ("year", "figure", "reported", "hedge", "official", "agreement"):
         table.add_column(name, no_wrap=True)
     table.add_column("outlet", overflow="fold")
@@ -201,7 +202,7 @@ def sql(duckdb_args: tuple[str, ...]) -> None:
     help="Directory for the chart (default warehouse/lake/report/).",
 )
 def report(out_dir: str | None) -> None:
-    """Chart reported yearly arrivals against the official series: a PNG and a self-contained HTML page."""
+    """Chart a topic's reported yearly counts against its official series: a PNG and a self-contained HTML page."""
     from pathlib import Path
 
     from pipeline import report as charts
@@ -264,6 +265,7 @@ def discover(url: str) -> None:
     """List the feeds a site's home page announces, as [[feeds]] tables to paste into feeds.toml."""
     import asyncio
 
+    from pipeline import topics
     from pipeline.errors import FetchError
     from pipeline.fetch import discover as discovery
     from pipeline.fetch import http
@@ -280,6 +282,7 @@ def discover(url: str) -> None:
         raise click.ClickException(f"could not read {url}: {exc.reason}") from exc
     if not found:
         raise click.ClickException(f'{url} announces no feed (no <link rel="alternate"> of a feed type)')
+    topic = topics.default()  # the topic files: pipeline/figures/topics/
     for feed in found:
         sys.stdout.write(f"# {feed.kind}: {feed.title or '(untitled)'}\n")
-        sys.stdout.write(f'[[feeds]]\nname = ""\nurl = "{feed.url}"\ntopic = "defection"\n\n')
+        sys.stdout.write(f'[[feeds]]\nname = ""\nurl = "{feed.url}"\ntopic = "{topic}"\n\n')

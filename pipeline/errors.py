@@ -2,13 +2,16 @@
 
     PipelineError            anything this package raises on purpose
     ├── ConfigError          settings or feeds.toml are wrong (fix the configuration)
-    ├── FetchError           a network or HTTP failure fetching a page (retryable)
+    ├── FetchError           a network or HTTP failure fetching a page (recorded on the page or poll)
+    │   ├── TransientFetchError   a connection that failed or broke off: worth another try (politeness retries it)
     │   └── FeedError        the same, or an unparseable body, for a feed
-    ├── ExtractError         a page holds no article text (recorded, not retried)
-    ├── SchemaFailure        rows failed their Pandera schema (quarantined; never retried)
+    ├── SchemaFailure        too many rows of a batch failed their Pandera schema (they are in quarantine)
     └── WarehouseError       the lake could not be attached, migrated or written
 
-The Airflow edge maps them: FetchError -> retry with backoff, SchemaFailure -> AirflowFailException.
+A page without article text is no error: it is stored as ``no_article`` with its reason. The Airflow edge
+(``pipeline.airflow.tasks.failing_fast``) maps them: SchemaFailure and ConfigError -> ``AirflowFailException`` (no
+retry: a retry cannot fix them); anything else (the network or the warehouse down) -> the task's retries, with
+exponential backoff.
 """
 
 from __future__ import annotations
@@ -32,12 +35,12 @@ class FetchError(PipelineError):
         self.status = status
 
 
+class TransientFetchError(FetchError):
+    """A connection that failed or broke off: worth another try later (a timeout or a refusal is not)."""
+
+
 class FeedError(FetchError):
     """A feed could not be fetched or parsed."""
-
-
-class ExtractError(PipelineError):
-    """A page holds no article text."""
 
 
 class SchemaFailure(PipelineError):

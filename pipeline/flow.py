@@ -35,7 +35,7 @@ MAX_FETCH_ATTEMPTS = 3
 Counts = dict[str, int]
 Work = Callable[..., tuple[Counts, Loaded]]
 StageRun = Callable[..., Counts]
-_RUNS: dict[str, StageRun] = {}
+RUNS: dict[str, StageRun] = {}  # stage name -> its run, filled by @stage
 
 
 def stage(work: Work) -> StageRun:
@@ -50,13 +50,13 @@ def stage(work: Work) -> StageRun:
         policy.settle(settings, loaded, run_id=run_id, origin=origin, at=at)
         return counts
 
-    _RUNS[work.__name__] = run
+    RUNS[work.__name__] = run
     return run
 
 
 def run_stage(name: str, settings: Settings, run_id: str, **params: Any) -> Counts:
     """Run the stage called ``name`` (the CLI's run and Airflow's tasks both come through here)."""
-    return _RUNS[name](settings, run_id, **params)
+    return RUNS[name](settings, run_id, **params)
 
 
 def start_run(settings: Settings, *, trigger: str, run_id: str | None = None) -> str:

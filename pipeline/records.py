@@ -151,7 +151,7 @@ class Figure:
     low: float | None
     high: float | None
     hedge: Hedge
-    metric: str  # arrivals | cumulative | other (from the topic vocabulary)
+    metric: str  # one of the topic file's metrics (per period, running total, other)
     sense: Sense | None
     subgroup: str | None
     year: int | None

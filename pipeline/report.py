@@ -1,4 +1,7 @@
-"""The analyst's chart: reported yearly arrivals against the official series, as PNG and self-contained HTML."""
+"""The analyst's chart: a topic's reported yearly counts against its official series, as PNG and self-contained HTML.
+
+What is counted and the words on the chart come from the topic's file (``pipeline.topics``).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline import warehouse
+from pipeline import topics, warehouse
 from pipeline.settings import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
@@ -22,11 +25,11 @@ NAME = "reported_vs_official"
 REPORTED = """
     SELECT year, coalesce(reported_value, (low + high) / 2), low, high, hedge, agreement, outlet, url, published_at
     FROM reported_vs_official
-    WHERE metric = 'arrivals' AND subgroup IS NULL AND kind = 'count' AND year IS NOT NULL
+    WHERE topic = $topic AND metric = $metric AND subgroup IS NULL AND kind = 'count' AND year IS NOT NULL
     ORDER BY year, published_at, url"""
 OFFICIAL = """
     SELECT year, value FROM reference_series
-    WHERE metric = 'arrivals' AND subgroup IS NULL AND status = 'final'
+    WHERE topic = $topic AND metric = $metric AND subgroup IS NULL AND status = 'final'
     QUALIFY row_number() OVER (PARTITION BY topic, year ORDER BY as_of DESC NULLS LAST) = 1
     ORDER BY year"""
 # every label is plain text: an outlet named "Evil $\frac{$ News" is drawn as written, never parsed as mathtext
@@ -36,7 +39,7 @@ COLOURS = {"agrees": "#2b8a3e", "disagrees": "#c92a2a", "no_reference": "#868e96
 
 @dataclass(frozen=True)
 class Report:
-    """One reported yearly arrivals count, as the chart draws it."""
+    """One reported yearly count, as the chart draws it."""
 
     year: int
     value: float
@@ -49,21 +52,30 @@ class Report:
     published_at: datetime | None
 
 
-def write(settings: Settings, out_dir: Path = DEFAULT_OUT) -> list[Path]:
-    """Draw reported against official arrivals per year; write the PNG and the HTML page; return their paths."""
+def series(con: Any, topic: topics.Topic) -> tuple[list[Report], dict[int, float]]:
+    """The topic's reported yearly counts (per period, all subgroups together) and its final official values."""
+    where = {"topic": topic.name, "metric": topic.period_metric}
+    reports = [Report(*row) for row in con.execute(REPORTED, where).fetchall()]
+    official = {int(year): float(value) for year, value in con.execute(OFFICIAL, where).fetchall()}
+    return reports, official
+
+
+def write(settings: Settings, out_dir: Path = DEFAULT_OUT, topic: str | None = None) -> list[Path]:
+    """Draw reported against official counts per year of ``topic`` (default: the first feed's); write the PNG and
+    the HTML page; return their paths."""
+    chosen = topics.load(topic or (settings.feeds[0].topic if settings.feeds else topics.default()))
     with warehouse.connect(settings, read_only=True) as con:
-        reports = [Report(*row) for row in con.execute(REPORTED).fetchall()]
-        official = {int(year): float(value) for year, value in con.execute(OFFICIAL).fetchall()}
+        reports, official = series(con, chosen)
     out_dir.mkdir(parents=True, exist_ok=True)
-    png = render_png(reports, official)
+    png = render_png(reports, official, chosen)
     png_path, html_path = out_dir / f"{NAME}.png", out_dir / f"{NAME}.html"
     png_path.write_bytes(png)
-    html_path.write_text(render_html(reports, official, png), encoding="utf-8")
+    html_path.write_text(render_html(reports, official, png, chosen), encoding="utf-8")
     log.info("chart of %d reports written to %s", len(reports), out_dir)
     return [png_path, html_path]
 
 
-def render_png(reports: Sequence[Report], official: dict[int, float]) -> bytes:
+def render_png(reports: Sequence[Report], official: dict[int, float], topic: topics.Topic) -> bytes:
     """The chart as PNG bytes (matplotlib's Agg canvas: no display, no pyplot state)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -96,9 +108,9 @@ def render_png(reports: Sequence[Report], official: dict[int, float]) -> bytes:
     ax.yaxis.set_major_formatter(ScalarFormatter())
     ax.set_xticks(years)
     ax.tick_params(axis="x", labelrotation=90 if len(years) > 16 else 0)
-    ax.set_xlabel("year of arrival", **PLAIN)
-    ax.set_ylabel("North Korean defectors arriving in South Korea", **PLAIN)
-    ax.set_title("What the news reported vs the Ministry of Unification's figures", **PLAIN)
+    ax.set_xlabel(topic.wording("x_label") or "year", **PLAIN)
+    ax.set_ylabel(topic.wording("y_label") or topic.period_metric, **PLAIN)
+    ax.set_title(topic.wording("title") or "What the news reported vs the official figures", **PLAIN)
     ax.grid(alpha=0.3)
     for label in ax.legend(loc="upper right").get_texts():
         label.set_parse_math(False)
@@ -146,7 +158,7 @@ def _label_misreports(ax: Any, reports: Sequence[Report], official: dict[int, fl
         )
 
 
-def render_html(reports: Sequence[Report], official: dict[int, float], png: bytes) -> str:
+def render_html(reports: Sequence[Report], official: dict[int, float], png: bytes, topic: topics.Topic) -> str:
     """A standalone page: the chart embedded as base64 and a table of the disagreeing reports with links."""
     image = base64.b64encode(png).decode("ascii")
     rows = "\n".join(
@@ -165,7 +177,10 @@ def render_html(reports: Sequence[Report], official: dict[int, float], png: byte
     )
     agreeing = sum(1 for r in reports if r.agreement == "agrees")
     disagreeing = sum(1 for r in reports if r.agreement == "disagrees")
+    subject = html.escape(topic.wording("subject") or topic.period_metric)
     return _PAGE.format(
+        subject=subject,
+        source=html.escape(topic.wording("source") or "the official series"),
         image=image,
         summary=f"{len(reports)} reported yearly counts: {agreeing} agree, {disagreeing} disagree.",
         rows=rows or '<tr><td colspan="7">No disagreeing reports.</td></tr>',
@@ -181,7 +196,7 @@ _PAGE = """<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>Reported vs official: North Korean defector arrivals</title>
+<title>Reported vs official: {subject}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1250px; color: #212529; }}
 img {{ max-width: 100%; }}
@@ -191,9 +206,9 @@ td:nth-child(2), td:nth-child(4) {{ text-align: right; }}
 </style>
 </head>
 <body>
-<h1>Reported vs official: North Korean defectors arriving in South Korea</h1>
-<p>{summary} Official: Ministry of Unification, final figures (view <code>reported_vs_official</code>).</p>
-<img alt="Reported yearly arrivals against the official series; disagreeing reports marked with their outlets"
+<h1>Reported vs official: {subject}</h1>
+<p>{summary} Official: {source}, final figures (view <code>reported_vs_official</code>).</p>
+<img alt="Reported yearly counts against the official series; disagreeing reports marked with their outlets"
      src="data:image/png;base64,{image}">
 <h2>Disagreeing reports</h2>
 <table>

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import DemoLake, LocalServer, lake_settings
 
-from pipeline import flow, report
+from pipeline import flow, report, topics
 from pipeline.cli import main
 from pipeline.records import Feed
 from pipeline.settings import Settings
@@ -44,8 +44,7 @@ def test_write_makes_a_png_and_a_self_contained_page_naming_the_seed_misreport(d
 
 def test_the_chart_labels_each_misreport_with_its_outlet(demo: Settings) -> None:
     with report.warehouse.connect(demo, read_only=True) as con:
-        reports = [report.Report(*row) for row in con.execute(report.REPORTED).fetchall()]
-        official = dict(con.execute(report.OFFICIAL).fetchall())
+        reports, official = report.series(con, topics.load("defection"))
     labels: list[str] = []
 
     class Axes:  # records what would be written on the chart

@@ -83,7 +83,7 @@ def within_article(rows: Sequence[Row]) -> dict[int, list[dict[str, str]]]:
     if topic is None:
         return out
     per, running = topic.period_metric, topic.total_metric
-    arrivals, cumulative = _whole_year_counts(rows, per), _whole_year_counts(rows, running)
+    periods, totals = _whole_year_counts(rows, per), _whole_year_counts(rows, running)
 
     def add(row: Row, check: str, message: str) -> None:
         out.setdefault(int(row["figure_no"]), []).append({"check": check, "message": message})
@@ -91,14 +91,14 @@ def within_article(rows: Sequence[Row]) -> dict[int, list[dict[str, str]]]:
     for r in rows:
         year_on_year = r["kind"] == "ratio" and r["sense"] == "change" and r["period"] is None
         if year_on_year and r["metric"] == per and r["year"] is not None:
-            now, before = arrivals.get((r["subgroup"], r["year"])), arrivals.get((r["subgroup"], r["year"] - 1))
+            now, before = periods.get((r["subgroup"], r["year"])), periods.get((r["subgroup"], r["year"] - 1))
             if now and before and before["value"] and now["value"] is not None:
                 actual = now["value"] / before["value"]
                 if not holds(r, actual):
                     add(r, "ratio_vs_counts", f"says {_stated(r)} times, but the article's own counts give "
                         f"{_n(now['value'])} / {_n(before['value'])} = {actual:.2f}")  # fmt: skip
-    for (subgroup, year), total in arrivals.items():
-        parts = [arrivals.get((name, year)) for name in topic.parts]
+    for (subgroup, year), total in periods.items():
+        parts = [periods.get((name, year)) for name in topic.parts]
         stated = [p for p in parts if p is not None and p["value"] is not None]
         if subgroup is None and parts and len(stated) == len(parts) and total["value"] is not None:
             summed = sum(p["value"] for p in stated)
@@ -107,12 +107,12 @@ def within_article(rows: Sequence[Row]) -> dict[int, list[dict[str, str]]]:
                 message = f"{terms} = {_n(summed)}, not the total {_n(total['value'])}"
                 for row in (total, *stated):
                     add(row, "parts_vs_total", message)
-    for (subgroup, year), total in cumulative.items():
-        previous, arrived = cumulative.get((subgroup, year - 1)), arrivals.get((subgroup, year))
-        if previous and arrived and None not in (previous["value"], arrived["value"], total["value"]):
-            expected = previous["value"] + arrived["value"]
+    for (subgroup, year), total in totals.items():
+        previous, added = totals.get((subgroup, year - 1)), periods.get((subgroup, year))
+        if previous and added and None not in (previous["value"], added["value"], total["value"]):
+            expected = previous["value"] + added["value"]
             if not holds(total, expected, exact=0):
-                chain = f"{_n(previous['value'])} to {year - 1} + {_n(arrived['value'])} {per} in {year}"
+                chain = f"{_n(previous['value'])} to {year - 1} + {_n(added['value'])} {per} in {year}"
                 add(
                     total,
                     "cumulative_chain",

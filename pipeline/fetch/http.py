@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 
 import httpx
 
-from pipeline.errors import FetchError
+from pipeline.errors import FetchError, TransientFetchError
 from pipeline.records import Response
 from pipeline.settings import Settings
 
@@ -30,10 +30,6 @@ log = logging.getLogger(__name__)
 SCHEMES = ("http", "https")
 DEADLINE = "newsfigures_deadline"  # request extension: when the exchange must be over (time.monotonic())
 Resolver = Callable[[str, int], Awaitable[list[str]]]
-
-
-class TransientFetchError(FetchError):
-    """A connection that failed or broke off: worth another try later (a timeout or a refusal is not)."""
 
 
 async def resolve(host: str, port: int) -> list[str]:

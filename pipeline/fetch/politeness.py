@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
-import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -20,8 +19,9 @@ from datetime import UTC, datetime
 import httpx
 from protego import Protego
 
-from pipeline.errors import FetchError
-from pipeline.fetch.http import TransientFetchError, get
+from pipeline.backoff import jittered
+from pipeline.errors import FetchError, TransientFetchError
+from pipeline.fetch.http import get
 from pipeline.records import Response
 from pipeline.settings import Settings
 
@@ -102,7 +102,7 @@ class Politeness:
             attempt += 1
 
     def _backoff(self, attempt: int) -> float:
-        return float(self.settings.retry_backoff * 2**attempt * random.uniform(0.5, 1.5))
+        return jittered(self.settings.retry_backoff, attempt)
 
     def _hold(self, host: str, seconds: float) -> None:
         """Keep every request to ``host`` waiting ``seconds`` from now: the host asked us to slow down."""

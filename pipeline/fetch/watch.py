@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from pipeline.backoff import doubled
 from pipeline.fetch.feeds import Validators, poll_all
 from pipeline.records import Feed
 
@@ -76,7 +77,7 @@ async def check(
         state = states.get(poll.feed, FeedState())
         if poll.outcome == "error":
             failures = state.failures + 1
-            delay = min(interval * 2**failures, MAX_BACKOFF)
+            delay = doubled(interval, failures, MAX_BACKOFF)
             log.warning(
                 "feed %s failed %d times in a row (%s); next poll in %.0fs", poll.feed, failures, poll.error, delay
             )

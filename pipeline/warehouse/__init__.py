@@ -1,4 +1,10 @@
-"""The DuckLake warehouse: attach it, migrate it, and MERGE batches into it with retried commits."""
+"""The DuckLake warehouse. Enters: validated rows from the loaders, the SQL of ``warehouse/`` (migrations, views,
+the backlog statements) and each topic's reference CSV. Leaves: the lake's tables and views for analysts, and each
+stage's backlog. This module attaches (``connect``), migrates and writes: a ``Tx`` from ``transaction`` is the only
+writer, MERGE on the natural keys of ``tables`` with every write journaled so a commit that lost a race is replayed.
+``backlog`` holds what the stages read, ``frames`` turns records into rows, ``runs`` the run record,
+``maintenance`` compacts and expires.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,6 @@ import hashlib
 import importlib
 import itertools
 import logging
-import random
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -19,6 +24,7 @@ from typing import TYPE_CHECKING, TypeVar
 import duckdb
 
 from pipeline import topics
+from pipeline.backoff import jittered
 from pipeline.errors import WarehouseError
 from pipeline.settings import PROJECT_ROOT, Settings
 from pipeline.warehouse.tables import TABLES
@@ -247,11 +253,6 @@ def _commit(
                 exc,
             )
             time.sleep(delay)
-
-
-def jittered(base: float, attempt: int, ceiling: float = float("inf")) -> float:
-    """Exponential backoff with jitter (so racing clients drift apart): ``base * 2**attempt``, capped, ×0.5–1.5."""
-    return float(min(base * 2 ** min(attempt, 16), ceiling) * random.uniform(0.5, 1.5))
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,5 +1,7 @@
--- What the news reported beside the official figure: one row per whole-year count or ratio about arrivals or the
--- cumulative total. Percent figures are left out for now. Tolerances follow the hedge: exact 2%, approximate 10%.
+-- What the news reported beside the official figure: one row per whole-year count or ratio of a metric the topic's
+-- reference series holds (for defection: arrivals and the cumulative total). Percent figures are left out for now.
+-- A ratio of change compares with the official value over the year before. Tolerances follow the hedge: exact 2%,
+-- approximate 10%.
 -- An article's claim counts once: a figure restating a claim of its article (repeats_figure_no) is left out;
 -- a claim only the headline states stays, with section 'headline'.
 CREATE OR REPLACE VIEW reported_vs_official AS
@@ -19,7 +21,8 @@ reported AS (
     FROM figures AS f
     LEFT JOIN articles AS a ON a.url = f.article_url
     LEFT JOIN entries AS e ON e.url = f.article_url
-    WHERE f.metric IN ('arrivals', 'cumulative') AND f.period IS NULL AND f.kind IN ('count', 'ratio')
+    WHERE (f.topic, f.metric) IN (SELECT DISTINCT topic, metric FROM reference_series)
+        AND f.period IS NULL AND f.kind IN ('count', 'ratio')
         AND f.repeats_figure_no IS NULL
 ),
 compared AS (
@@ -27,11 +30,11 @@ compared AS (
         r.*,
         CASE
             WHEN r.kind = 'count' THEN cur.value
-            WHEN r.sense = 'change' AND r.metric = 'arrivals' THEN cur.value / nullif(prev.value, 0)
+            WHEN r.sense = 'change' THEN cur.value / nullif(prev.value, 0)
         END AS official_value,
         CASE
             WHEN r.kind = 'count' THEN cur.confidence
-            WHEN r.sense = 'change' AND r.metric = 'arrivals' AND prev.value IS NOT NULL THEN
+            WHEN r.sense = 'change' AND prev.value IS NOT NULL THEN
                 -- a ratio is only as sure as the weaker of its two values
                 CASE
                     WHEN 'reconstructed' IN (cur.confidence, prev.confidence) THEN 'reconstructed'

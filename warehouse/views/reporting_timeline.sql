@@ -1,6 +1,7 @@
--- How each year's reported count evolved as reports came in: one row per whole-year count about arrivals or the
--- cumulative total, in order of publication within its series point (metric, subgroup, year), beside both official
--- releases. Built on reported_vs_official, so it must sort after it (views are created in file-name order).
+-- How each year's reported count evolved as reports came in: one row per whole-year count of a metric with a
+-- reference series (for defection: arrivals and the cumulative total), in order of publication within its series
+-- point (metric, subgroup, year), beside both official releases. Built on reported_vs_official, so it must sort
+-- after it (views are created in file-name order).
 CREATE OR REPLACE VIEW reporting_timeline AS
 WITH release AS (
     -- the latest value of each release per series point: preliminary (first release) and final (revised)
