@@ -20,6 +20,8 @@ from airflow_support import (
 )
 from conftest import Inbox, LocalServer
 
+pytestmark = pytest.mark.slow  # a real Airflow parses and runs the DAGs
+
 __all__ = ["airflow_home", "lake_env", "news_site"]  # fixtures, imported for pytest
 
 WRITER_POOL = "warehouse_writer"
@@ -33,8 +35,6 @@ PARSE_TIME_MODULES = {"pipeline", "pipeline.airflow", "pipeline.airflow.watcher"
 _DESCRIBE = """
 import json, sys
 from airflow.models import DagBag
-
-pytestmark = pytest.mark.slow  # a real Airflow parses and runs the DAGs
 
 bag = DagBag(dag_folder=sys.argv[1])
 dags = {

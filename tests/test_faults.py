@@ -4,10 +4,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import lake_settings
 
 from pipeline import flow, warehouse
 from pipeline.demo.server import SITE, demo_feeds, serve
+
+pytestmark = pytest.mark.slow  # a child process is killed midway through a load
 
 # Runs in a child: the pipeline as usual, except that the process is killed (SIGKILL, no clean-up) right after the
 # figures of the batch were merged, inside the transaction, before it commits.
@@ -17,8 +20,6 @@ from pathlib import Path
 from pipeline import flow, warehouse
 from pipeline.demo.server import demo_feeds
 from pipeline.settings import Settings
-
-pytestmark = pytest.mark.slow  # a child process is killed midway through a load
 
 merge = warehouse.Tx.merge
 def merge_then_die(tx, table, frame, **kwargs):
