@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from pipeline.cli import main
 from pipeline.figures import CONTRACT_FIELDS, EXTRACTOR_VERSION, extract, to_json
 from pipeline.figures.evaluate import FIELDS, load, score
+from pipeline.records import Published
 
 DEV = Path(__file__).parent / "data" / "figures_dev.jsonl"
 DEMO_KEY = Path(__file__).parent / "data" / "demo_expected.jsonl"
@@ -278,3 +279,40 @@ def test_cli_evaluate_prints_field_accuracy_and_misses(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "detection F1" in result.output and "hedge" in result.output
     assert "spurious count 'About 190'" in result.output
+
+
+def _article(text: str, published: str | None = None) -> list[tuple[object, ...]]:
+    pub = Published.parse(published) if published else None
+    return [(f.text, f.metric, f.sense, f.year, f.period) for f in extract(text, published=pub)]
+
+
+def test_a_fraction_of_an_earlier_peak_is_a_change_dated_by_its_own_time_not_the_peaks() -> None:
+    text = "Last year only 1,100 defectors reached the South, less than half the peak recorded in 2009."
+    assert ("less than half", "arrivals", "change", 2018, None) in _article(text, "2019-03")
+    text = "Arrivals fell to about 700, just one-third of the previous record."
+    assert _article(text)[1][2] == "change"
+
+
+def test_before_or_after_a_year_and_a_year_in_an_events_name_date_nothing() -> None:
+    text = "Some 40 percent of respondents who fled after 2015 said they had paid a broker."
+    assert _article(text, "2022-05-01")[0][3:] == (None, None)
+    text = "Weeks before the 2018 PyeongChang Olympics, three soldiers crossed the border."
+    assert _article(text, "2018-01-02")[0][1] == "other"
+
+
+def test_a_year_later_in_the_sentence_beats_the_articles_year() -> None:
+    text = (
+        "About 1,500 defectors arrived in 2016. "
+        "A quarter of defectors at university struggled with English, a 2014 survey found."
+    )
+    assert _article(text, "2017-02-01")[1][3] == 2014
+
+
+def test_parts_link_to_the_whole_they_add_up_to_and_the_remaining_to_the_group_before() -> None:
+    text = (
+        "A total of 120 defectors arrived in the first quarter of this year. That was down from 210 in the same "
+        "period a year earlier. The total is made up of 30 men and 90 women."
+    )
+    assert [f[3:] for f in _article(text, "2024-04-10")[2:]] == [(2024, "Q1"), (2024, "Q1")]
+    text = "Twelve defectors arrived here on Monday. The remaining seven were fishermen."
+    assert _article(text, "2003-06-03")[1][3] == 2003

@@ -6,12 +6,13 @@ import re
 
 from pipeline.figures.timeref import PERIOD_KINDS, When
 
-IGNORED = frozenset(("since", "paren"))
+IGNORED = frozenset(("since", "paren", "open", "name"))
 _JOINED = re.compile(r"\s*(?:and|or|,)\s*")
 # The base of a change ("up from 67 in 2022", "three times 2022's", "half the level of 2011", "since the 2009 peak")
 _BASE = re.compile(
     r"\b(?:as|than|from|over|compared with|compared to|against|versus|vs\.?|on|of|times|since(?: the)?)"
-    r"(?:\s+[0-9][0-9,.]*)?(?:\s+in)?(?:\s+the)?\s*$",
+    r"(?:\s+[0-9][0-9,.]*)?(?:\s+in)?(?:\s+the)?\s*$"
+    r"|\b(?:peak|record|high|low|level)\s+(?:[a-z]+\s+)?(?:in|of)\s*$",  # "half the peak logged in 2009"
     re.I,
 )
 # "almost triple the previous year's 67": the base, when the time is "the previous year"
@@ -25,6 +26,7 @@ _WHEN_YEAR = re.compile(
 _YEARS = frozenset(("year", "rel", "spoken"))
 _CLAUSE = re.compile(r"[,;(—]|\band\b")
 _OF = re.compile(r"\s*(?:of\s+)?")
+_TURN = re.compile(r"[,;]\s*(?:but|while|whereas|yet)\b|;", re.I)  # a new clause with a figure of its own
 
 
 def _combined(text: str, after: list[When]) -> When | None:
@@ -99,9 +101,15 @@ def pick(
         # "About 10 elite defectors, among them diplomats, ..., entered last year": the verb, and its time, come
         # after an aside
         return after[0]
+    # "fell 77 percent to 31 in the first quarter", "181 – 159 women and 22 men – entered in 2024": a later time,
+    # unless a new clause turns to a figure of its own ("over 60 percent ... before 2016, but 72 percent between")
+    turn = limit is not None and not change and _TURN.search(text, end, limit) is not None
+    later = [w for w in usable if w.start >= end and (not turn or limit is None or w.end <= limit)]
+    own = later and later[0].kind in _YEARS and later[0].year is not None and not change
+    if own and not _is_base(text[max(0, later[0].start - 24) : later[0].start], later[0]):
+        return later[0]  # "almost a third of defectors ..., a 2016 study found": the sentence's year, not the article's
     if context is not None:
         return context
-    later = [w for w in usable if w.start >= end]  # "fell 77 percent to 31 in the first quarter"
     return later[0] if later else None
 
 

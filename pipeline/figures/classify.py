@@ -40,6 +40,10 @@ _CHANGE = (
 )
 _CHANGE_BEFORE = re.compile(_CHANGE + r")\b", re.I)
 _CHANGE_AFTER = re.compile(_CHANGE + r"|higher|lower|more|fewer|less|on-year|year-on-year|from|compared|over)\b", re.I)
+# A fraction of the level of another time: a change, not a share of a group
+_OF_EARLIER = re.compile(
+    r"\s*(?:of\s+)?(?:the|its|that)\s+(?:[a-z]+\s+)?(?:peak|record|high|previous|prior|earlier)\b", re.I
+)
 _NUMBER_OF = re.compile(
     r"\b(?:number|share|proportion|percentage|arrivals|defections?|departures) (?:of|by|among) "
     r"((?:[a-z-]+ ){0,2}[a-z-]+)",
@@ -296,6 +300,8 @@ def sense(toks: list[Token], m: Mention) -> Sense | None:
     """Change or share for a percent or ratio; None for counts."""
     if m.kind == "count":
         return None
+    if m.kind == "ratio" and _OF_EARLIER.match(_near(toks, m.last, m.last + 5)):
+        return "change"  # "one-third of the peak seen in 2009", "half the previous year's": against another time
     if m.sense is not None:
         return m.sense
     before = _near(toks, m.first - 5, m.first)

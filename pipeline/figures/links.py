@@ -27,9 +27,9 @@ _PARTS = re.compile(r"\b(?:of (?:them|whom|those)|including|among them)\b", re.I
 _WHOLE_FIRST = re.compile(r"\s*(?:of|among)\s+(?:the|these|those)\s+", re.I)  # "Of the 63 arrivals, 40 were men"
 _THEM = re.compile(
     r"\s*(?:(?:of|among)\s+(?:them|those|these|whom)\b|(?:the|this|that)\s+(?:total|figure|number|group)\s+"
-    r"(?:is|was|were)\s+(?:made\s+up\s+of|split\s+between|divided\s+into))",
+    r"(?:is|was|were)\s+(?:made\s+up\s+of|split\s+between|divided\s+into)|the\s+(?:remaining|other)\s+(?=\S+\s+were\b))",
     re.I,
-)  # "Of them, 210 were women"; "The total is made up of 39 males and 96 females"
+)  # "Of them, 210 were women"; "The total is made up of 39 males and 96 females"; "The remaining six were"
 _PART_OF = re.compile(r"\s*,?\s*of\s+(?:the|all|these|those)?\s*", re.I)  # "Women accounted for 32 of the 67 arrivals"
 _BASE_NEXT = re.compile(
     r"[^,;.]{0,60},?\s*(?:up|down|rising|falling)\s+(?:slightly\s+|sharply\s+)?from\s+(?:the\s+)?", re.I
@@ -148,6 +148,12 @@ def _recalls(text: str, memory: Memory, found: list[Figure]) -> list[Figure]:
     for fig in found:
         if _THEM.match(fig.sentence) and memory.before and fig.kind == "count":  # "Of them, 210 were women"
             wholes = [e for e in memory.before if e.kind == "count"]
+            # "135 arrived ..., a fall from 229 ... The total is made up of 39 males and 96 females": the whole its
+            # parts add up to, when the article stated it
+            parts = sum(f.value or 0 for f in found if f.kind == "count")
+            summed = memory.counts.get(parts) if len([f for f in found if f.kind == "count"]) > 1 else None
+            if summed is not None:
+                wholes = [summed]
             if wholes:
                 whole = wholes[0]
                 # "Of these [elite defectors], 54 defected before 2011": the part keeps the whole's subgroup too

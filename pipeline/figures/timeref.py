@@ -140,6 +140,13 @@ _PATTERNS = [
     ("rel", rf"\b{_REL}\b"),
     ("decade", r"\b(?:the\s+)?(?:early\s+|mid-?\s*|late\s+)?(?:19|20)[0-9]0s\b"),
     ("each", r"\b(?:every|each|a|per)\s+year\b(?!-on-)"),
+    # "defectors who fled before 2016", "after 2012": an open stretch of years, no year of its own
+    ("open", rf"\b(?:before|after|prior\s+to|pre-)\s*{_YEAR}\b(?![,.]?[0-9])"),
+    # "the 2018 PyeongChang Olympics": a year in an event's name dates the event, not a figure
+    (
+        "name",
+        rf"\bthe\s+{_YEAR}\s+(?-i:(?:[A-Z][\w-]*\s+){{0,3}}(?:Olympics|Games|World\s+Cup|Cup|Expo|Summit))\b",
+    ),
     ("year", rf"(?<![0-9,.])\b{_YEAR}\b(?![,.]?[0-9])(?!(?<=0)['’]?s\b)"),
 ]
 # Each pattern runs only on sentences holding one of its hints (lower-cased substrings): most sentences hold few.
@@ -171,6 +178,8 @@ _HINTS = {
     "rel": ("year",),
     "decade": ("0s",),
     "each": ("year",),
+    "open": ("before", "after", "prior", "pre-"),
+    "name": ("olympic", "games", "cup", "expo", "summit"),
     "year": ("19", "20"),
 }
 _COMPILED = [
@@ -287,7 +296,7 @@ def _when(kind: str, m: re.Match[str], i: int, published: Published | None) -> W
         return When(m.start(), m.end(), "year", int(groups["y"]))
     if kind == "pastyear":  # "in the last year": the twelve months before publication, mostly the year before
         return When(m.start(), m.end(), kind, published.year - 1 if published else None)
-    if kind in ("since", "prev", "paren", "each", "that", "annual", "years", "again", "next"):
+    if kind in ("since", "prev", "paren", "each", "that", "annual", "years", "again", "next", "open", "name"):
         return When(m.start(), m.end(), kind, None)
     if kind in ("todate", "sofar"):
         if published is None or published.month is None or published.month == 1:
