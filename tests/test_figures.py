@@ -316,3 +316,17 @@ def test_parts_link_to_the_whole_they_add_up_to_and_the_remaining_to_the_group_b
     assert [f[3:] for f in _article(text, "2024-04-10")[2:]] == [(2024, "Q1"), (2024, "Q1")]
     text = "Twelve defectors arrived here on Monday. The remaining seven were fishermen."
     assert _article(text, "2003-06-03")[1][3] == 2003
+
+
+def test_a_count_under_a_rulers_era_is_that_eras_arrivals_with_no_year_the_text_does_not_give() -> None:
+    text = "Under Kim Jong-il, about 20,000 defectors reached the South, while under Kim Jong-un, some 9,000 did."
+    assert [f[1:] for f in _article(text, "2023-05-01")] == [("arrivals", None, None, None)] * 2
+    text = "The Chinese government has deported about 60 refugees to the North on April 26, 2024, activists said."
+    assert _article(text)[0][3] == 2024  # a government is not an era
+
+
+def test_one_off_groups_and_lists_of_them_are_not_arrival_statistics() -> None:
+    assert _article("In July 2004, 468 refugees were flown in from Vietnam.")[0][1] == "other"
+    assert _article("The 13 restaurant workers who arrived in 2016 were questioned.")[0][1] == "other"
+    text = "The cases include the deportation of 300 refugees on May 2, 2023, of 60 on June 1, and of 20 in July 2022."
+    assert [f[1] for f in _article(text)] == ["other"] * 3

@@ -225,7 +225,9 @@ def _listed_counts(text: str, found: list[Figure]) -> list[Figure]:
     for fig in found:
         lead = next((o for o in reversed(out) if o.kind == "count"), None)
         weak = any(n in ("metric: period", "metric: no-period") for n in fig.notes)
-        strong = lead is not None and any(n in _STRONG for n in lead.notes)
+        # the lead may itself be listed after one, or an event of the list ("of 40 others on 18 September")
+        listed = ("metric: listed after", "metric: event")
+        strong = lead is not None and any(n in _STRONG or n.startswith(listed) for n in lead.notes)
         if lead is not None and fig.kind == "count" and weak and strong and _ALONG.search(text[lead.end : fig.start]):
             kept = tuple(n for n in fig.notes if not n.startswith("metric:"))
             fig = replace(fig, metric=lead.metric, notes=(*kept, f"metric: listed after {lead.text!r}"))

@@ -62,6 +62,7 @@ PERIODIC = frozenset(
         "todate",
         "pastyear",
         "sofar",
+        "era",
     )
 )
 _DAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
@@ -76,7 +77,7 @@ _EVENT = re.compile(
     rf"\b(?:today|tonight|tomorrow|yesterday|this\s+(?:week|morning|afternoon|evening|weekend)|last\s+(?:week|weekend|night)"
     rf"|next\s+week|(?:on\s+)?{_DAYS}|(?:on|over)\s+the\s+weekend|recently|(?:days|weeks|hours)\s+(?:after|ago|before|later)"
     rf"|on\s+[0-9]{{1,2}}\s+{_MONTH}|on\s+{_MONTH}\s+[0-9]{{1,2}}\b|as\s+soon\s+as|aboard|a\s+group\s+of|as\s+a\s+group"
-    rf"|together|batch|chartered|airlift\w*|plane|boat|vessel)\b",
+    rf"|together|batch|chartered|airlift\w*|plane|boat|vessel|flown\s+(?:in|to|into|out))\b",
     re.I,
 )
 _DIFFERENCE = re.compile(
@@ -167,7 +168,8 @@ def count_metric(
             # "Some 25,000 defectors arrived in 2023 alone": a claim about a period, however implausible; the
             # schema's range check, not the extractor, is what refuses it
             return Decision(vocab.default_metric, "period-claim")
-    if value is not None and value > vocab.period_max and vocab.is_topical(sentence):
+    ruled = when is not None and when.kind == "era"  # "under Kim Jong-il, ... 23,027 defectors": that era's arrivals
+    if value is not None and value > vocab.period_max and vocab.is_topical(sentence) and not ruled:
         if vocab.abroad(sentence) and not vocab.destination(sentence):  # "Russia is holding about 10,000"
             return Decision(vocab.other_metric, "elsewhere")
         return Decision(vocab.total_metric, "running-total")

@@ -140,6 +140,13 @@ _PATTERNS = [
     ("rel", rf"\b{_REL}\b"),
     ("decade", r"\b(?:the\s+)?(?:early\s+|mid-?\s*|late\s+)?(?:19|20)[0-9]0s\b"),
     ("each", r"\b(?:every|each|a|per)\s+year\b(?!-on-)"),
+    # "under Kim Jong-il, ...", "during the Moon Jae-in administration": a ruler's years, which the text does not give
+    (
+        "era",
+        r"\b(?:(?:under|during)\s+(?:the\s+)?(?:(?:late|former)\s+)?(?:(?:leader|president)\s+)?(?=[A-Z])"
+        r"|the\s+(?=[A-Z]))(?-i:[A-Z][a-z]+\s+[A-Z][a-z]+(?:-[a-z]+|\s+[A-Z][a-z]+))"
+        r"(?:['’]s)?(?:\s*,|\s+(?:era|rule|regime|reign|leadership|government|administration|presidency)\b)",
+    ),
     # "defectors who fled before 2016", "after 2012": an open stretch of years, no year of its own
     ("open", rf"\b(?:before|after|prior\s+to|pre-)\s*{_YEAR}\b(?![,.]?[0-9])"),
     # "the 2018 PyeongChang Olympics": a year in an event's name dates the event, not a figure
@@ -178,6 +185,18 @@ _HINTS = {
     "rel": ("year",),
     "decade": ("0s",),
     "each": ("year",),
+    "era": (
+        "under",
+        "during",
+        " era",
+        " rule",
+        "regime",
+        "reign",
+        "leadership",
+        "government",
+        "administration",
+        "presidency",
+    ),
     "open": ("before", "after", "prior", "pre-"),
     "name": ("olympic", "games", "cup", "expo", "summit"),
     "year": ("19", "20"),
@@ -296,7 +315,7 @@ def _when(kind: str, m: re.Match[str], i: int, published: Published | None) -> W
         return When(m.start(), m.end(), "year", int(groups["y"]))
     if kind == "pastyear":  # "in the last year": the twelve months before publication, mostly the year before
         return When(m.start(), m.end(), kind, published.year - 1 if published else None)
-    if kind in ("since", "prev", "paren", "each", "that", "annual", "years", "again", "next", "open", "name"):
+    if kind in ("since", "prev", "paren", "each", "that", "annual", "years", "again", "next", "open", "name", "era"):
         return When(m.start(), m.end(), kind, None)
     if kind in ("todate", "sofar"):
         if published is None or published.month is None or published.month == 1:
