@@ -330,3 +330,16 @@ def test_one_off_groups_and_lists_of_them_are_not_arrival_statistics() -> None:
     assert _article("The 13 restaurant workers who arrived in 2016 were questioned.")[0][1] == "other"
     text = "The cases include the deportation of 300 refugees on May 2, 2023, of 60 on June 1, and of 20 in July 2022."
     assert [f[1] for f in _article(text)] == ["other"] * 3
+
+
+def test_a_whole_told_by_its_relative_clause_and_its_part_by_the_verb_after_it() -> None:
+    text = "Data show 31 of the 33,000 defectors who have settled in South Korea returned to the North in 2012-2019."
+    assert _article(text, "2020-06-01") == [
+        ("31", "other", None, None, "2012-2019"),
+        ("33,000", "cumulative", None, 2020, None),
+    ]
+
+
+def test_a_total_with_no_destination_is_not_the_running_total_of_arrivals() -> None:
+    text = "Since the end of the Korean War, perhaps 200,000 North Koreans have defected overall."
+    assert _article(text, "2015-01-05")[0][1] == "other"

@@ -39,6 +39,11 @@ _NUMBERISH = re.compile(
     re.I,
 )
 _EXCERPT = 500
+_OF_THE = re.compile(r"\bof\s+(?:the|all|these|those)\s+$", re.I)
+_WHO = re.compile(
+    r"\s*(?:[A-Za-z-]+\s+){0,3}?(?:who|that)\s+(?:have|has|had)\s+[^,;()]{0,60}?(?=\s+(?:went|were|was|are|is|had|have|returned|left)\b|[,;]|$)",
+    re.I,
+)
 _CLAUSE_END = re.compile(r"[,;(—]")
 
 
@@ -141,6 +146,19 @@ def _figure(
     # the figure's own clause: a cue after the next comma ("..., bringing the total to") is the next figure's
     cut = _CLAUSE_END.search(text, f.end, hi)
     clause = text[lo : cut.start() if cut else hi]
+    # "28 of the over 30,000 North Koreans who have defected to South Korea went back between 2012 and 2018": the
+    # whole is told by its own relative clause, the part by the verb and time after it
+    relative = _WHO.match(text, f.end) if _OF_THE.search(text, max(lo, f.start - 16), f.start) else None
+    if relative is not None:
+        clause, when = text[f.start : relative.end()], None
+    whole = found[k + 1] if k + 1 < len(found) else None
+    between = text[f.end : whole.start].strip() + " " if whole else ""
+    rest = _WHO.match(text, whole.end) if whole and _OF_THE.fullmatch(between) else None
+    if rest is not None and whole is not None:
+        tail = _CLAUSE_END.search(text, rest.end(), sent.end)
+        clause = text[lo : f.end] + text[rest.end() : tail.start() if tail else sent.end]
+        later = [w for w in times if w.start >= rest.end() and w.kind not in anchor.IGNORED]
+        when = later[0] if later else when
     group = classify.subgroup(toks, m, vocab, text[lo : m.start], text[m.end : sent.end])
     if m.kind == "count":
         decided = measure.count_metric(m, clause, text[lo : m.start], text[m.end : sent.end], sent.text, when, vocab)

@@ -136,7 +136,7 @@ def _parts(text: str, figures: list[Figure], at: int) -> list[Figure]:
         compared = fig.kind == "ratio" and fig.year is not None and whole.year is not None and fig.year != whole.year
         if linked and compared:  # "1,509 last year, a little more than half of the 2,706 of 2011": a change
             out[k] = replace(fig, sense="change", notes=(*fig.notes, f"sense: against {whole.text!r} of {whole.year}"))
-        elif linked:  # "60% of the 460 defectors"
+        elif linked and not any(n in _STRONG for n in fig.notes):  # "60% of the 460 defectors"
             out[k] = _takes(fig, whole, f"part of {whole.text!r}")
     return out
 

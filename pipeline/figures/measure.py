@@ -147,6 +147,9 @@ def count_metric(
             return Decision(vocab.other_metric, "event")
         if periodic and when is not None and when.kind in ("rel", "todate", "monthspan", "months", "quarter", "half"):
             return Decision(vocab.default_metric, "period")
+    if cue == vocab.total_metric and vocab.abroad(sentence) and not vocab.destination(sentence):
+        # "since the Korean War, 100- to 300,000 are estimated to have defected overall": no destination, no total
+        return Decision(vocab.other_metric, "elsewhere")
     if cue is not None and cue != vocab.default_metric:
         return Decision(cue, "cue")
     noun = _counted_noun(after, vocab)
