@@ -343,3 +343,8 @@ def test_a_whole_told_by_its_relative_clause_and_its_part_by_the_verb_after_it()
 def test_a_total_with_no_destination_is_not_the_running_total_of_arrivals() -> None:
     text = "Since the end of the Korean War, perhaps 200,000 North Koreans have defected overall."
     assert _article(text, "2015-01-05")[0][1] == "other"
+
+
+def test_a_small_tally_of_one_year_is_that_years_statistic() -> None:
+    text = "That brings the tally to a total of 3 soldier defections in 2019."
+    assert _article(text)[0][1:4] == ("arrivals", None, 2019)

@@ -6,15 +6,18 @@ is tried in order and the first that applies decides; its name is kept on the fi
 ``newsfigures figures --explain`` can say why a figure got its metric.
 
 1. A small count the topic calls a total ("bring the total to 460") is an ``event`` when its clause names a day or a
-   one-off ("arriving tomorrow", "aboard"), a ``period`` statistic when a period anchors it ("this year to 41").
-2. ``cue``: a metric cue of the topic in the figure's own clause ("bringing the total to", "repatriated").
+   one-off ("arriving tomorrow", "aboard"), a ``period`` statistic when a period anchors it ("this year to 41", "the
+   tally to a total of 4 ... in 2017") and nothing calls it a running total ("cumulative", "since").
+2. ``cue``: a metric cue of the topic in the figure's own clause ("bringing the total to", "repatriated"); a total
+   cue in a sentence that names no destination ("have defected overall") is ``elsewhere``.
 3. ``not-counted``: the number counts people the topic does not count by default ("two officers", "12
    waitresses", "three relatives"), or is larger than any plausible running total (a population).
 4. ``difference``, ``rate``, ``sample``, ``elsewhere``: a difference between counts ("a drop of 120"), a rate ("an
    average of 200 a month"), the size of a survey ("interviews with 6,000"), people somewhere else ("in China").
 5. ``period-claim``: a count too large for any period that the text still claims for one ("25,000 arrived in 2023
    alone") keeps the default metric: the schema's range check refuses it, the extractor reports what was said.
-6. ``running-total``: a count above the largest plausible period figure ("about 20,000 defectors"); ``elsewhere``
+6. ``running-total``: a count above the largest plausible period figure ("about 20,000 defectors"), unless a ruler's
+   era bounds it ("under Kim Jong-il, ... 23,027 defectors": that era's arrivals); ``elsewhere``
    when the sentence is about people abroad and never names the South.
 7. ``anaphor``: the statistic named again ("the tally", "put the number at"): the topic's default metric.
 8. ``event``: a one-off event: a day-level time in the number's own clause ("arrived today", "on Monday").
@@ -86,6 +89,7 @@ _DIFFERENCE = re.compile(
     r"plung\w*|shr[iau]nk\w*)\s+(?:\w+\s+)?by\s+(?:over|more\s+than|about|around|nearly|some|almost)?\s*$)",
     re.I,
 )
+_RUNNING = re.compile(r"\b(?:cumulative|since|all-time|ever)\b", re.I)
 _TOTAL = re.compile(r"\b(?:total|tally|cumulative|in all)\b", re.I)
 _DIFFERENCE_AFTER = re.compile(r"^\s*(?:fewer|more|less)\b", re.I)  # "94 fewer than", "only ten more"
 _RATE_BEFORE = re.compile(r"\b(?:an?\s+)?(?:average|monthly\s+average|avg\.?)\s+of\s*$", re.I)
@@ -145,7 +149,9 @@ def count_metric(
         # the running total only when no event or period says otherwise
         if event(clause):
             return Decision(vocab.other_metric, "event")
-        if periodic and when is not None and when.kind in ("rel", "todate", "monthspan", "months", "quarter", "half"):
+        kinds = ("rel", "year", "todate", "monthspan", "months", "quarter", "half")
+        running = _RUNNING.search(clause) is not None  # "the cumulative total since 1998 rose to 1,043 in 1999"
+        if periodic and when is not None and when.kind in kinds and not running:
             return Decision(vocab.default_metric, "period")
     if cue == vocab.total_metric and vocab.abroad(sentence) and not vocab.destination(sentence):
         # "since the Korean War, 100- to 300,000 are estimated to have defected overall": no destination, no total
