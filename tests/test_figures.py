@@ -92,6 +92,7 @@ def test_split_by_sex_in_either_order() -> None:
         ("Two hundred and twenty-four defectors arrived in 2025.", ("count", 224, "exact", "arrivals")),
         ("Last year, two-thousand-914 defectors arrived.", ("count", 2914, "exact", "arrivals")),
         ("Over 1k defectors arrived in 2019.", ("count", 1000, "at_least", "arrivals")),
+        ("A couple hundred defectors arrived in 2004.", ("count", 200, "approximate", "arrivals")),
     ],
 )
 def test_numbers_and_hedges(text: str, expected: tuple[object, ...]) -> None:
