@@ -349,3 +349,10 @@ def test_a_total_with_no_destination_is_not_the_running_total_of_arrivals() -> N
 def test_a_small_tally_of_one_year_is_that_years_statistic() -> None:
     text = "That brings the tally to a total of 3 soldier defections in 2019."
     assert _article(text)[0][1:4] == ("arrivals", None, 2019)
+
+
+def test_an_explicit_anaphor_carries_the_period_and_during_the_fourth_names_the_quarter() -> None:
+    text = "Between January and May this year, 400 defectors arrived. The figure marks a 12 percent rise on-year."
+    assert _article(text)[1][2:] == ("change", None, "Jan-May")
+    text = "There were 20 defectors in the first quarter, 9 during the third quarter and 7 during the fourth."
+    assert [f[4] for f in _article(text)] == ["Q1", "Q3", "Q4"]

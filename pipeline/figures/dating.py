@@ -122,6 +122,10 @@ def date(
         if _PRESENT.search(sentence or clause) or event(sentence or clause, reported=True):
             return Dated(published.year, None, "published")
         return Dated(None, None, "past")
-    if when is not None and when.year is not None and not total and metric == vocab.default_metric:
+    # "The figure is 15.6 percent higher": an explicit anaphor carries the period along even with no year known
+    named = (
+        when is not None and when.period is not None and vocab.anaphora is not None and vocab.anaphora.search(sentence)
+    )
+    if when is not None and (when.year or named) and not total and metric == vocab.default_metric:
         return Dated(when.year, when.period, "context")
     return Dated(None, None, "none")

@@ -118,7 +118,10 @@ _PATTERNS = [
     ("lastmonth", r"\blast\s+month\b"),
     ("pastyear", r"\b(?:over|in|during|for)\s+the\s+(?:past|last)\s+(?:year|12\s+months|twelve\s+months)\b"),
     # "25 in the fourth", "in the second half as in the first": the period named earlier in the sentence
-    ("again", r"\b(?<=in )the\s+(?P<ord>first|second|third|fourth|final)\b(?=\s*(?:[,.;:]|$|and\b|or\b))"),
+    (
+        "again",
+        r"\b(?:(?<=in )|(?<=during ))the\s+(?P<ord>first|second|third|fourth|final)\b(?=\s*(?:[,.;:–—-]|$|and\b|or\b))",
+    ),
     # "25 in the same period last year": the period named earlier in the sentence, a year before
     (
         "same",
@@ -175,7 +178,7 @@ _HINTS = {
     "yearend": ("end of",),
     "pastyear": ("past", "last"),
     "sofar": ("end of last month",),
-    "again": ("in the",),
+    "again": ("in the", "during the"),
     "same": ("same", "that "),
     "that": ("year",),
     "next": ("year",),
