@@ -356,3 +356,12 @@ def test_an_explicit_anaphor_carries_the_period_and_during_the_fourth_names_the_
     assert _article(text)[1][2:] == ("change", None, "Jan-May")
     text = "There were 20 defectors in the first quarter, 9 during the third quarter and 7 during the fourth."
     assert [f[4] for f in _article(text)] == ["Q1", "Q3", "Q4"]
+
+
+def test_counted_stretches_of_years_resolve_against_the_year_they_count_from() -> None:
+    text = "Arrivals hit the 1,000 mark in 2001 and stayed above the 1,000 level for the next four years till 2005."
+    assert _article(text)[1][3:] == (None, "2002-2005")
+    text = "Both 2014 and 2015 saw eight defectors return, followed by five more in the following two years."
+    assert _article(text, "2019-01-01")[-1][3:] == (None, "2016-2017")
+    text = "In 2006 arrivals first exceeded 2000 people, and they stayed around the 2000-2500 mark until 2010."
+    assert _article(text)[-1][3:] == (None, "2006-2009")

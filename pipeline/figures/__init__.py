@@ -119,7 +119,9 @@ def _figures_of(
         _figure(text, sent, toks, found, k, spans, times, paired, context, published, vocab) for k in range(len(found))
     ]
     figures = links.resolve(text, memory, figures, sent.start)
-    named = [w.year for w in all_times if w.kind in ("year", "rel", "spoken") and w.year is not None]
+    # the year "that year" in the next sentence points at: the last one named ("until ... 2012" names 2012)
+    named = [w.year for w in times if w.kind in ("year", "rel", "spoken") and w.year is not None]
+    named += [int(w.period[-4:]) + 1 for w in times[-1:] if w.kind == "until" and w.period]
     return figures, _context(times, context, sent.start), named[-1] if named else None
 
 
@@ -163,7 +165,7 @@ def _figure(
     if m.kind == "count":
         decided = measure.count_metric(m, clause, text[lo : m.start], text[m.end : sent.end], sent.text, when, vocab)
         if decided.rule == "difference" and not (paired and paired[k]):  # "a drop of 120 from the year before"
-            when = anchor.pick(text, spans, k, times, True, context)
+            when = anchor.pick(text, spans, k, times, True, context, difference=True)
     else:
         decided = measure.share_metric(m, clause, sent.text, sense, group, when, vocab)
     difference = decided.rule == "difference"

@@ -59,6 +59,7 @@ def pick(
     times: list[When],
     change: bool,
     context: When | None,
+    difference: bool = False,
 ) -> When | None:
     """The time figure ``k`` (of the sentence's figure ``spans``) refers to: the first after it in its clause,
     else the nearest before, else the article's latest year, else any after.
@@ -74,11 +75,18 @@ def pick(
             for w in usable
             if not _is_base(text[max(0, w.start - 24) : w.start], w, text[max(0, w.start - 60) : w.start])
         ]
-        # "jumped four-fold between 2001 and 2009": a change over a span refers to its last year
-        usable = [
-            When(w.start, w.end, "year", int(w.period[-4:])) if w.kind == "span" and w.period else w for w in usable
-        ]
-    if any(w.kind in ("span", "decade") for w in usable):  # "1,200 a year between 2012 and 2019": the span says more
+        # "jumped four-fold between 2001 and 2009": a change over a span refers to its last year; a difference
+        # counts over it ("six more in the following two years")
+        usable = (
+            usable
+            if difference
+            else [
+                When(w.start, w.end, "year", int(w.period[-4:])) if w.kind == "span" and w.period else w for w in usable
+            ]
+        )
+    if any(
+        w.kind in ("span", "pastspan", "until", "decade") for w in usable
+    ):  # "1,200 a year between 2012 and 2019": the span says more
         usable = [w for w in usable if w.kind not in ("each", "annual")]
     start, end = spans[k]
     recalled = _WHEN_YEAR.search(text, max(0, start - 60), start)

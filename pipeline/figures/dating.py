@@ -103,6 +103,8 @@ def date(
         weak = when is not None and when.kind in ("annual", "each")  # "the annual total": no year of its own
         if not own or weak or (when is not None and when.year == started and not when.period):  # anchor = start
             return Dated(None, _span(since, published), "span")
+    if when is not None and when.kind == "pastspan" and metric != vocab.default_metric:
+        return Dated(None, None, "none")  # "29,000 have crossed into China in the past 20 years": no period of arrivals
     if own and when is not None and not (total and when.year is None):  # a total "in recent years" is as of now
         if metric != vocab.default_metric and when.kind == "lastmonth":
             return Dated(when.year, None, "anchor")  # "detained them last month": an event's month is no period

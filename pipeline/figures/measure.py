@@ -66,6 +66,8 @@ PERIODIC = frozenset(
         "pastyear",
         "sofar",
         "era",
+        "pastspan",
+        "until",
     )
 )
 _DAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"

@@ -116,6 +116,15 @@ _PATTERNS = [
         rf"\b(?:in|during|for|of|last|this|since)\s+(?!mid-|early\s|late\s)(?P<m1>{_MONTH})\b(?!\s*\.?\s*[0-9]{{1,2}}\b)(?!\s*(?:-|–|to|through)\s*{_MONTH}\b)(?:\s+(?P<of>{_YEAR}))?",
     ),
     ("lastmonth", r"\blast\s+month\b"),
+    # "over the previous four years", "for the next five years till last year", "in the following two years"
+    (
+        "nyears",
+        r"\b(?:over|in|during|for)\s+the\s+(?P<dir>past|last|previous|next|following)\s+"
+        rf"(?P<n>two|three|four|five|six|seven|eight|nine|ten|[2-9])\s+years\b"
+        rf"(?:\s+(?:till|until|to|through)\s+(?P<till>{_YEAR}|{_REL}))?",
+    ),
+    # "stayed around 2,000 until Kim Jong-un came to power in 2012": from the year named before to the one before
+    ("until", rf"\b(?:until|till)\s+(?:[A-Za-z-]+\s+){{0,6}}?(?:in\s+)?(?P<y>{_YEAR})\b"),
     ("pastyear", r"\b(?:over|in|during|for)\s+the\s+(?:past|last)\s+(?:year|12\s+months|twelve\s+months)\b"),
     # "25 in the fourth", "in the second half as in the first": the period named earlier in the sentence
     (
@@ -157,7 +166,12 @@ _PATTERNS = [
         "name",
         rf"\bthe\s+{_YEAR}\s+(?-i:(?:[A-Z][\w-]*\s+){{0,3}}(?:Olympics|Games|World\s+Cup|Cup|Expo|Summit))\b",
     ),
-    ("year", rf"(?<![0-9,.])\b{_YEAR}\b(?![,.]?[0-9])(?!(?<=0)['’]?s\b)"),
+    # a year, not a count of people ("exceeded 2000 people", "the 2000-3000 mark") nor a decade ("the 1990s")
+    (
+        "year",
+        rf"(?<![0-9,.])\b{_YEAR}\b(?![,.]?[0-9])(?!(?<=0)['’]?s\b)"
+        r"(?![-–][0-9]{4})(?!\s+(?:people|persons|individuals|defectors|refugees|north\s+koreans)\b)",
+    ),
 ]
 # Each pattern runs only on sentences holding one of its hints (lower-cased substrings): most sentences hold few.
 _HINTS = {
@@ -173,6 +187,8 @@ _HINTS = {
     "monthspan": ("end of", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
     "month": ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
     "lastmonth": ("month",),
+    "nyears": ("years",),
+    "until": ("until", "till"),
     "todate": ("so far", "to date", "to-date"),
     "monthsto": ("months",),
     "yearend": ("end of",),
@@ -218,6 +234,7 @@ class When:
     kind: str  # year | rel | prev | since | span | quarter | half | months | monthspan | month | lastmonth
     year: int | None
     period: str | None = None
+    years: int = 0  # "the next five years": how many, until resolved against the year they count from
 
 
 def _relative(phrase: str | None, published: Published | None) -> int | None:
@@ -316,6 +333,19 @@ def _when(kind: str, m: re.Match[str], i: int, published: Published | None) -> W
         return When(m.start(), m.end(), "monthspan", year, label)
     if kind == "yearstart":
         return When(m.start(), m.end(), "year", int(groups["y"]))
+    if kind == "nyears":
+        n = _WORDS.get(groups["n"].lower()) or int(groups["n"])
+        till = groups.get("till")
+        direction = groups["dir"].lower()
+        if till:  # "for the next five years till last year": the five years ending then
+            end = _relative(till, published)
+            if end is None:
+                return When(m.start(), m.end(), "years", None)
+            return When(m.start(), m.end(), "span", None, f"{end - n + 1}-{end}")
+        side = "nextyears" if direction in ("next", "following") else direction + "years"
+        return When(m.start(), m.end(), side.replace("lastyears", "pastyears"), None, None, n)
+    if kind == "until":
+        return When(m.start(), m.end(), kind, int(groups["y"]))
     if kind == "pastyear":  # "in the last year": the twelve months before publication, mostly the year before
         return When(m.start(), m.end(), kind, published.year - 1 if published else None)
     if kind in ("since", "prev", "paren", "each", "that", "annual", "years", "again", "next", "open", "name", "era"):
@@ -350,6 +380,20 @@ def _resolve(
         named = [b.year for b in before if b.year is not None and b.kind != "prev"]
         anchor = named[-1] if named else None  # a year named later in the sentence is another story
         return replace(w, year=anchor - 1 if anchor else (current - 1 if current else None))
+    if w.kind in ("nextyears", "previousyears", "pastyears", "until"):
+        named = [b.year for b in before if b.year is not None and b.kind in _NAMING]
+        if w.kind == "until":  # "In 2006 ... until 2012": the years from then to the one before
+            start = named[-1] if named else None
+            if start is None or w.year is None or start >= w.year:
+                return replace(w, kind="year")
+            return replace(w, year=None, period=f"{start}-{w.year - 1}")
+        if w.kind == "nextyears":
+            return replace(w, kind="span", period=f"{named[-1] + 1}-{named[-1] + w.years}") if named else None
+        ref = named[-1] if named and w.kind == "previousyears" else current
+        if ref is None:
+            return None
+        kind = "span" if w.kind == "previousyears" else "pastspan"
+        return replace(w, kind=kind, period=f"{ref - w.years}-{ref - 1}")
     if w.kind == "next":
         named = [b.year for b in before if b.year is not None and b.kind != "prev"]
         return replace(w, year=named[-1] + 1) if named else None
