@@ -365,3 +365,10 @@ def test_counted_stretches_of_years_resolve_against_the_year_they_count_from() -
     assert _article(text, "2019-01-01")[-1][3:] == (None, "2016-2017")
     text = "In 2006 arrivals first exceeded 2000 people, and they stayed around the 2000-2500 mark until 2010."
     assert _article(text)[-1][3:] == (None, "2006-2009")
+
+
+def test_of_the_total_splits_the_total_and_the_whole_year_is_a_period() -> None:
+    text = "A total of 236 defectors arrived last year. Of the total, 200 were women and 36 were men."
+    assert [f[1:4] for f in _article(text, "2025-01-15")[1:]] == [("arrivals", None, 2024)] * 2
+    text = "Only 12 defectors arrived in the first quarter of 2022. Officials expect fewer than 100 for the whole year."
+    assert _article(text)[1][1:5] == ("arrivals", None, 2022, None)

@@ -25,11 +25,14 @@ from pipeline.records import Figure
 _LISTED = re.compile(r"\s*(?:,|and|, and)\s*")
 _PARTS = re.compile(r"\b(?:of (?:them|whom|those)|including|among them)\b", re.I)
 _WHOLE_FIRST = re.compile(r"\s*(?:of|among)\s+(?:the|these|those)\s+", re.I)  # "Of the 63 arrivals, 40 were men"
+# "Of them, 210 were women", "Of the total, ..."; "The total is made up of 39 males and 96 females"; "The remaining
+# six were"
 _THEM = re.compile(
-    r"\s*(?:(?:of|among)\s+(?:them|those|these|whom)\b|(?:the|this|that)\s+(?:total|figure|number|group)\s+"
+    r"\s*(?:(?:of|among)\s+(?:them|those|these|whom|the\s+total|this\s+total|that\s+total)\b"
+    r"|(?:the|this|that)\s+(?:total|figure|number|group)\s+"
     r"(?:is|was|were)\s+(?:made\s+up\s+of|split\s+between|divided\s+into)|the\s+(?:remaining|other)\s+(?=\S+\s+were\b))",
     re.I,
-)  # "Of them, 210 were women"; "The total is made up of 39 males and 96 females"; "The remaining six were"
+)
 _PART_OF = re.compile(r"\s*,?\s*of\s+(?:the|all|these|those)?\s*", re.I)  # "Women accounted for 32 of the 67 arrivals"
 _BASE_NEXT = re.compile(
     r"[^,;.]{0,60},?\s*(?:up|down|rising|falling)\s+(?:slightly\s+|sharply\s+)?from\s+(?:the\s+)?", re.I

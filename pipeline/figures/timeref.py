@@ -140,6 +140,8 @@ _PATTERNS = [
     ("that", r"\b(?:that|the same)\s+year\b"),
     ("next", r"\b(?:the\s+(?:next|following)\s+year|a\s+year\s+later)\b"),
     ("annual", r"\b(?:annual|yearly|full-year)\s+(?:total|figure|tally|count|number)\b"),
+    # "fewer than 100 for the whole year", "83% for the full year in 2017"
+    ("fullyear", rf"\b(?:for|in|during|over)\s+the\s+(?:whole|entire|full)\s+year\b(?:\s+(?:of|in)\s+(?P<y>{_YEAR}))?"),
     (
         "years",
         r"^(?:before|since)\s+the\s+(?:covid-19\s+)?pandemic\b|\bpre-pandemic\s+(?:years|levels?|times|era)\b"
@@ -199,6 +201,7 @@ _HINTS = {
     "that": ("year",),
     "next": ("year",),
     "annual": ("annual", "yearly", "full-year"),
+    "fullyear": ("whole year", "entire year", "full year"),
     "years": ("pandemic", "years"),
     "prev": ("year", "prior"),
     "rel": ("year",),
@@ -344,6 +347,12 @@ def _when(kind: str, m: re.Match[str], i: int, published: Published | None) -> W
             return When(m.start(), m.end(), "span", None, f"{end - n + 1}-{end}")
         side = "nextyears" if direction in ("next", "following") else direction + "years"
         return When(m.start(), m.end(), side.replace("lastyears", "pastyears"), None, None, n)
+    if kind == "fullyear":
+        return (
+            When(m.start(), m.end(), "year", int(groups["y"]))
+            if groups.get("y")
+            else When(m.start(), m.end(), "annual", None)
+        )
     if kind == "until":
         return When(m.start(), m.end(), kind, int(groups["y"]))
     if kind == "pastyear":  # "in the last year": the twelve months before publication, mostly the year before
