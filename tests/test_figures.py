@@ -372,3 +372,9 @@ def test_of_the_total_splits_the_total_and_the_whole_year_is_a_period() -> None:
     assert [f[1:4] for f in _article(text, "2025-01-15")[1:]] == [("arrivals", None, 2024)] * 2
     text = "Only 12 defectors arrived in the first quarter of 2022. Officials expect fewer than 100 for the whole year."
     assert _article(text)[1][1:5] == ("arrivals", None, 2022, None)
+
+
+def test_an_increase_of_n_is_a_difference_and_people_living_abroad_are_no_running_total() -> None:
+    text = "Arrivals reached 154 in the first nine months. That is an increase of 23 from the same period last year."
+    assert _article(text, "2024-10-15")[1][1] == "other"
+    assert _article("About 2,000 defectors are now living in Britain.", "2024-03-01")[0][1] == "other"

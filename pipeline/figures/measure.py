@@ -86,7 +86,7 @@ _EVENT = re.compile(
     re.I,
 )
 _DIFFERENCE = re.compile(
-    r"(?:\b(?:a|the)\s+(?:drop|fall|decline|decrease|rise|increase|gain|jump)\s+of\s*$)"
+    r"(?:\b(?:a|an|the)\s+(?:drop|fall|decline|decrease|rise|increase|gain|jump)\s+of\s*$)"
     r"|(?:\b(?:ris\w*|rose|fell|fall\w*|drop\w*|declin\w*|decreas\w*|increas\w*|jump\w*|grew|grow\w*|climb\w*|"
     r"plung\w*|shr[iau]nk\w*)\s+(?:\w+\s+)?by\s+(?:over|more\s+than|about|around|nearly|some|almost)?\s*$)",
     re.I,
@@ -155,8 +155,10 @@ def count_metric(
         running = _RUNNING.search(clause) is not None  # "the cumulative total since 1998 rose to 1,043 in 1999"
         if periodic and when is not None and when.kind in kinds and not running:
             return Decision(vocab.default_metric, "period")
-    if cue == vocab.total_metric and vocab.abroad(sentence) and not vocab.destination(sentence):
-        # "since the Korean War, 100- to 300,000 are estimated to have defected overall": no destination, no total
+    abroad = vocab.abroad(sentence) and not vocab.destination(sentence)
+    if cue == vocab.total_metric and (abroad or vocab.elsewhere(_narrow(clause, before))):
+        # "since the Korean War, 100- to 300,000 are estimated to have defected overall", "2,000 are now living in
+        # the United States": no destination, or another one, is no running total of arrivals in the South
         return Decision(vocab.other_metric, "elsewhere")
     if cue is not None and cue != vocab.default_metric:
         return Decision(cue, "cue")
