@@ -378,3 +378,10 @@ def test_an_increase_of_n_is_a_difference_and_people_living_abroad_are_no_runnin
     text = "Arrivals reached 154 in the first nine months. That is an increase of 23 from the same period last year."
     assert _article(text, "2024-10-15")[1][1] == "other"
     assert _article("About 2,000 defectors are now living in Britain.", "2024-03-01")[0][1] == "other"
+
+
+def test_the_figure_named_again_is_a_change_against_another_years_count() -> None:
+    text = "Arrivals rose to 236 last year. The figure was still less than a quarter of the 1,047 who came in 2019."
+    assert _article(text, "2025-01-20")[1][1:4] == ("arrivals", "change", 2024)
+    text = "Over the past decade, defections have averaged around 1,000 per year."
+    assert _article(text, "2024-01-20")[0][3:] == (None, "2014-2023")

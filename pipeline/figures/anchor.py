@@ -114,6 +114,7 @@ def pick(
     turn = limit is not None and not change and _TURN.search(text, end, limit) is not None
     later = [w for w in usable if w.start >= end and (not turn or limit is None or w.end <= limit)]
     own = later and later[0].kind in _YEARS and later[0].year is not None and not change
+    own = own and (limit is None or later[0].end <= limit)  # "a quarter of the 1,047 who came in 2019": the 1,047's
     if own and not _is_base(text[max(0, later[0].start - 24) : later[0].start], later[0]):
         return later[0]  # "almost a third of defectors ..., a 2016 study found": the sentence's year, not the article's
     if context is not None:

@@ -27,7 +27,8 @@ is tried in order and the first that applies decides; its name is kept on the fi
 
 Percents and ratios (``share_metric``): ``cue`` for other, ``sample``, ``change`` (a change compares periods: the
 default metric), a cue of another metric, ``state`` for a present share of a subgroup, ``share`` when a subgroup or
-a period says what is split, else ``no-period``.
+a period says what is split, ``anaphor`` for the statistic named again ("the figure was a quarter of"), else
+``no-period``.
 """
 
 from __future__ import annotations
@@ -221,6 +222,8 @@ def share_metric(
         return Decision(vocab.total_metric, "state")
     if subgroup is not None or periodic:
         return Decision(vocab.default_metric, "share")
+    if vocab.anaphora is not None and vocab.anaphora.match(clause.strip()):
+        return Decision(vocab.default_metric, "anaphor")  # "The figure was less than a quarter of the 1,047"
     return Decision(vocab.other_metric, "no-period")
 
 

@@ -120,7 +120,7 @@ _PATTERNS = [
     (
         "nyears",
         r"\b(?:over|in|during|for)\s+the\s+(?P<dir>past|last|previous|next|following)\s+"
-        rf"(?P<n>two|three|four|five|six|seven|eight|nine|ten|[2-9])\s+years\b"
+        rf"(?:(?P<n>two|three|four|five|six|seven|eight|nine|ten|[2-9])\s+years|(?P<decade>decade))\b"
         rf"(?:\s+(?:till|until|to|through)\s+(?P<till>{_YEAR}|{_REL}))?",
     ),
     # "stayed around 2,000 until Kim Jong-un came to power in 2012": from the year named before to the one before
@@ -189,7 +189,7 @@ _HINTS = {
     "monthspan": ("end of", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
     "month": ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
     "lastmonth": ("month",),
-    "nyears": ("years",),
+    "nyears": ("years", "decade"),
     "until": ("until", "till"),
     "todate": ("so far", "to date", "to-date"),
     "monthsto": ("months",),
@@ -337,7 +337,7 @@ def _when(kind: str, m: re.Match[str], i: int, published: Published | None) -> W
     if kind == "yearstart":
         return When(m.start(), m.end(), "year", int(groups["y"]))
     if kind == "nyears":
-        n = _WORDS.get(groups["n"].lower()) or int(groups["n"])
+        n = 10 if groups.get("decade") else (_WORDS.get(groups["n"].lower()) or int(groups["n"]))
         till = groups.get("till")
         direction = groups["dir"].lower()
         if till:  # "for the next five years till last year": the five years ending then
