@@ -385,3 +385,13 @@ def test_the_figure_named_again_is_a_change_against_another_years_count() -> Non
     assert _article(text, "2025-01-20")[1][1:4] == ("arrivals", "change", 2024)
     text = "Over the past decade, defections have averaged around 1,000 per year."
     assert _article(text, "2024-01-20")[0][3:] == (None, "2014-2023")
+
+
+def test_a_count_after_from_a_year_earlier_to_is_this_periods_and_its_restated_share_follows_it() -> None:
+    text = (
+        "Arrivals in the first half of this year fell 15 percent from a year earlier to 84. "
+        "Of the 84, women accounted for 74, or 88 percent."
+    )
+    assert [f[3:] for f in _article(text, "2025-07-10")] == [(2025, "H1")] * 5
+    text = "Before 2012, annual arrivals regularly topped 2,000; since then they have stayed below 1,500 annually."
+    assert [f[1] for f in _article(text, "2018-03-05")] == ["arrivals", "arrivals"]

@@ -19,6 +19,8 @@ _BASE = re.compile(
 _BASE_MULTIPLE = re.compile(r"\b(?:triple|double|twice|thrice|quadruple|half)\s*$", re.I)
 _ASIDE = re.compile(r"[^,;.]{0,40},")  # the figure's noun phrase, then a comma: an aside before its verb
 _SINCE = re.compile(r"\bsince\s+$", re.I)
+_TO = re.compile(r"\s*,?\s*to\s+(?:[a-z]+\s+)?", re.I)
+_AGAINST = re.compile(r"\b(?:from|than|compared\s+(?:with|to)|against|versus)\s+(?:in\s+)?(?:the\s+)?$", re.I)
 _THAN = re.compile(r"\b(?:than|compared with|compared to)\s+(?:those|the|in)\b[^,.;]{0,40}$", re.I)
 _WHEN_YEAR = re.compile(
     r"\b((?:19|20)[0-9]{2}),?\s+when\s+(?:[a-z]+\s+){0,3}?(?:about|around|some|just|only|nearly)?\s*$", re.I
@@ -102,7 +104,14 @@ def pick(
     gap = text[end : after[0].start] if after else ""
     if after and (not any(c in gap for c in ",;(—") or gap.strip() == "("):  # "2,402 (2010)"
         return _combined(text, after) or after[0]
-    before = [w for w in usable if w.end <= start]
+    # "fell 15 percent from a year earlier to 84": the base's time, before the figure, is not the figure's
+    # "fell 15 percent from a year earlier to 84": the base's time, just before "to" and the figure, is not its time
+    before = [
+        w
+        for w in usable
+        if w.end <= start
+        and not (_AGAINST.search(text, max(0, w.start - 24), w.start) and _TO.fullmatch(text, w.end, start))
+    ]
     if before:
         return before[-1]
     if after and _ASIDE.match(text, end) is not None:

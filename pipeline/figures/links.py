@@ -41,6 +41,7 @@ _STRONG = frozenset(("metric: cue", "metric: elsewhere", "metric: not-counted"))
 _ALONG = re.compile(r"\b(?:along with|as well as|and|plus)\b|,\s*of\b", re.I)
 _OR_AFTER = re.compile(r"[^.;]{0,40},\s*or\s*", re.I)
 _OR = re.compile(r"\s*,?\s*or\s*", re.I)
+_RESTATED = re.compile(r"\s*,\s*or\s*", re.I)
 _SAME_SHARE = re.compile(r"\b(?:this|that|the)\s+(?:ratio|share|proportion|percentage|figure)\b", re.I)
 _LEVEL = re.compile(r"\s*(?:-|\s)?(?:level|mark|threshold|line|barrier)\b", re.I)
 _RECALL = re.compile(r"\b(?:the|these|those)\s+$", re.I)
@@ -86,6 +87,8 @@ def _parts(text: str, figures: list[Figure], at: int) -> list[Figure]:
             mains = [c for c in counts if not _FROM.search(text[max(0, c.start - 16) : c.start])]
             whole = mains[-1] if mains else counts[-1]
             fig = _takes(fig, whole, f"share of {whole.text!r}")
+        if fig.kind == "percent" and counts and _RESTATED.fullmatch(text[counts[-1].end : fig.start]):
+            fig = _takes(fig, counts[-1], f"share {counts[-1].text!r} is")  # "women accounted for 74, or 88 percent"
         if fig.kind != "count" or not counts:
             out.append(fig)
             continue

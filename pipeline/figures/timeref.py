@@ -153,7 +153,11 @@ _PATTERNS = [
     ),
     ("rel", rf"\b{_REL}\b"),
     ("decade", r"\b(?:the\s+)?(?:early\s+|mid-?\s*|late\s+)?(?:19|20)[0-9]0s\b"),
-    ("each", r"\b(?:every|each|a|per)\s+year\b(?!-on-)"),
+    (
+        "each",
+        r"\b(?:every|each|a|per)\s+year\b(?!-on-)|\bannually\b"
+        r"|\b(?:annual|yearly)\s+(?:arrivals|defections|entries|intakes?|inflows?|numbers)\b",
+    ),
     # "under Kim Jong-il, ...", "during the Moon Jae-in administration": a ruler's years, which the text does not give
     (
         "era",
@@ -206,7 +210,7 @@ _HINTS = {
     "prev": ("year", "prior"),
     "rel": ("year",),
     "decade": ("0s",),
-    "each": ("year",),
+    "each": ("year", "annual"),
     "era": (
         "under",
         "during",
