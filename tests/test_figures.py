@@ -395,3 +395,12 @@ def test_a_count_after_from_a_year_earlier_to_is_this_periods_and_its_restated_s
     assert [f[3:] for f in _article(text, "2025-07-10")] == [(2025, "H1")] * 5
     text = "Before 2012, annual arrivals regularly topped 2,000; since then they have stayed below 1,500 annually."
     assert [f[1] for f in _article(text, "2018-03-05")] == ["arrivals", "arrivals"]
+
+
+def test_a_hedged_bare_half_is_a_share_and_the_subject_names_the_group_of_every_share() -> None:
+    text = "The share of men has fallen from nearly half in 2002 to just 15 percent."
+    assert [(f[0], f[2], f[3]) for f in _article(text, "2019-01-21")] == [
+        ("nearly half", "share", 2002),
+        ("15 percent", "share", None),
+    ]
+    assert {f.subgroup for f in extract(text)} == {"men"}

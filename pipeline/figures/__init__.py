@@ -161,7 +161,7 @@ def _figure(
         clause = text[lo : f.end] + text[rest.end() : tail.start() if tail else sent.end]
         later = [w for w in times if w.start >= rest.end() and w.kind not in anchor.IGNORED]
         when = later[0] if later else when
-    group = classify.subgroup(toks, m, vocab, text[lo : m.start], text[m.end : sent.end])
+    group = classify.subgroup(toks, m, vocab, text[lo : m.start], text[m.end : sent.end], text[sent.start : m.start])
     if m.kind == "count":
         decided = measure.count_metric(m, clause, text[lo : m.start], text[m.end : sent.end], sent.text, when, vocab)
         if decided.rule == "difference" and not (paired and paired[k]):  # "a drop of 120 from the year before"

@@ -20,7 +20,9 @@ _BASE_MULTIPLE = re.compile(r"\b(?:triple|double|twice|thrice|quadruple|half)\s*
 _ASIDE = re.compile(r"[^,;.]{0,40},")  # the figure's noun phrase, then a comma: an aside before its verb
 _SINCE = re.compile(r"\bsince\s+$", re.I)
 _TO = re.compile(r"\s*,?\s*to\s+(?:[a-z]+\s+)?", re.I)
-_AGAINST = re.compile(r"\b(?:from|than|compared\s+(?:with|to)|against|versus)\s+(?:in\s+)?(?:the\s+)?$", re.I)
+_AGAINST = re.compile(
+    r"\b(?:from|than|compared\s+(?:with|to)|against|versus)\s+(?:[\w.,%-]+\s+){0,3}?(?:in\s+)?(?:the\s+)?$", re.I
+)
 _THAN = re.compile(r"\b(?:than|compared with|compared to)\s+(?:those|the|in)\b[^,.;]{0,40}$", re.I)
 _WHEN_YEAR = re.compile(
     r"\b((?:19|20)[0-9]{2}),?\s+when\s+(?:[a-z]+\s+){0,3}?(?:about|around|some|just|only|nearly)?\s*$", re.I

@@ -284,9 +284,15 @@ def _subject(before: str, after: str, m: Mention, vocab: Vocabulary) -> str | No
     return None
 
 
-def subgroup(toks: list[Token], m: Mention, vocab: Vocabulary, before: str = "", after_text: str = "") -> str | None:
-    """The subgroup a figure counts or splits (women, men, elite, other), from the words around it."""
+def subgroup(
+    toks: list[Token], m: Mention, vocab: Vocabulary, before: str = "", after_text: str = "", lead: str = ""
+) -> str | None:
+    """The subgroup a figure counts or splits (women, men, elite, other), from the words around it; ``lead``: the
+    sentence before the number, whose subject names what its shares split ("The share of men fell from half to 15
+    percent")."""
     named = [n.group(1) for n in _NUMBER_OF.finditer(before)]  # "the number of elite defectors, ..., reached 10"
+    if not named and m.kind != "count":
+        named = [n.group(1) for n in _NUMBER_OF.finditer(lead) if n.group(0).lower().startswith(("share", "propor"))]
     after, ahead = _window(toks, m, True).lower().split(), _window(toks, m, False).lower().split()
     for words in (after, ahead[::-1], *(n.lower().split() for n in named[-1:])):
         hits = [vocab.subgroups[w] for w in words if w in vocab.subgroups]
