@@ -14,7 +14,7 @@ from pipeline.records import Figure, Published
 
 log = logging.getLogger(__name__)
 
-EXTRACTOR_VERSION = "figures-0.4.0"
+EXTRACTOR_VERSION = "figures-0.5.0"
 CONTRACT_FIELDS = (
     "kind",
     "value",
