@@ -404,3 +404,10 @@ def test_a_hedged_bare_half_is_a_share_and_the_subject_names_the_group_of_every_
         ("15 percent", "share", None),
     ]
     assert {f.subgroup for f in extract(text)} == {"men"}
+
+
+def test_a_surveys_size_is_a_figure_and_half_of_last_years_pace_is_a_change() -> None:
+    text = "The foundation's 2023 survey of 3,000 defectors found most were satisfied."
+    assert _article(text)[0][:2] == ("3,000", "other")
+    text = "They are among the 43 defectors to reach the South so far this year, fewer than half of last year's pace."
+    assert _article(text, "2024-05-10")[1][2:] == ("change", 2024, "Jan-Apr")

@@ -42,7 +42,9 @@ _CHANGE_BEFORE = re.compile(_CHANGE + r")\b", re.I)
 _CHANGE_AFTER = re.compile(_CHANGE + r"|higher|lower|more|fewer|less|on-year|year-on-year|from|compared|over)\b", re.I)
 # A fraction of the level of another time: a change, not a share of a group
 _OF_EARLIER = re.compile(
-    r"\s*(?:of\s+)?(?:the|its|that)\s+(?:[a-z]+\s+)?(?:peak|record|high|previous|prior|earlier)\b", re.I
+    r"\s*(?:of\s+)?(?:(?:the|its|that)\s+(?:[a-z]+\s+)?(?:peak|record|high|previous|prior|earlier)\b"
+    r"|(?:the\s+)?(?:last|previous|the\s+previous|a)\s+year['’]s|(?:19|20)[0-9]{2}['’]s)",
+    re.I,
 )
 _NUMBER_OF = re.compile(
     r"\b(?:number|share|proportion|percentage|arrivals|defections?|departures) (?:of|by|among) "
@@ -51,11 +53,6 @@ _NUMBER_OF = re.compile(
 )
 _CLOCK = frozenset(("a", "p", "am", "pm", "o'clock"))
 # The size of a survey says how many were asked, not how many defected: "a survey of 400", "interviewed 1,200".
-_SAMPLED = re.compile(
-    r"\b(?:(?:survey|poll|sample|study|questionnaire)\s+of|interviewed|surveyed|polled|questioned|asked)"
-    r"(?:\s+(?:some|about|around|nearly|more\s+than|over))?\s*$",
-    re.I,
-)
 # A year naming whose numbers follow: "put 2009 arrivals at more than 2,950".
 _YEAR_OF = frozenset(("arrivals", "figures", "data", "numbers", "tally", "statistics"))
 _VERBS_BEFORE_WORDS = frozenset(
@@ -157,8 +154,6 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
         return False  # "20 warning shots", "one of 20 civil society groups", "the 20-49 age bracket"
     year_like = m.value is not None and m.last - m.first == 1 and is_year(toks[m.first])
     if nxt in vocab.not_people or (year_like and (not (people and plural) or nxt in _YEAR_OF)):
-        return False
-    if _SAMPLED.search(_near(toks, m.first - 4, m.first)):
         return False
     if is_year(toks[m.first]) and prev is not None and prev.low in _DATE_PREPS:
         return False
