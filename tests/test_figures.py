@@ -411,3 +411,8 @@ def test_a_surveys_size_is_a_figure_and_half_of_last_years_pace_is_a_change() ->
     assert _article(text)[0][:2] == ("3,000", "other")
     text = "They are among the 43 defectors to reach the South so far this year, fewer than half of last year's pace."
     assert _article(text, "2024-05-10")[1][2:] == ("change", 2024, "Jan-Apr")
+
+
+def test_a_spelled_count_followed_by_its_verb_is_a_figure() -> None:
+    text = "Defections slowed in 2021. In the fourth quarter, just two arrived, and only three crossed the year before."
+    assert [f[0] for f in _article(text, "2022-01-15")] == ["two", "three"]

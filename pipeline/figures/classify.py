@@ -173,6 +173,7 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
         or (topical and (m.value or m.high or 0) >= 100)  # "reaching two-thousand-706": a large number spelled out
         or (nxt == "of" and m.last + 1 < len(toks) and toks[m.last + 1].low in ("them", "those", "whom"))
         or (topical and nxt in ("more", "fewer", "others"))  # "only ten more than", "six more in the next two years"
+        or (topical and nxt in _MOVED)  # "only three crossed", "just two arrived"
         or (prev and prev.low in _VERBS_BEFORE_WORDS)
         or (  # "down from two hundred", "rose to 23 from eight in April-June"
             prev
@@ -185,6 +186,7 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
     return people or topical
 
 
+_MOVED = _words("arrived crossed fled defected escaped entered reached")
 _AGES_RANGING = re.compile(r"\bages?\s+(?:ranging|range|ranged|between|from)\b", re.I)
 _GROUP_VERBS = _words(
     "were was are is had have has spent arrived fled left met intended included remain remained will would could "
