@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from pipeline.cli import main
 from pipeline.figures import CONTRACT_FIELDS, EXTRACTOR_VERSION, extract, to_json
 from pipeline.figures.evaluate import FIELDS, load, score
+from pipeline.records import Published
 
 DEV = Path(__file__).parent / "data" / "figures_dev.jsonl"
 DEMO_KEY = Path(__file__).parent / "data" / "demo_expected.jsonl"
@@ -91,6 +92,7 @@ def test_split_by_sex_in_either_order() -> None:
         ("Two hundred and twenty-four defectors arrived in 2025.", ("count", 224, "exact", "arrivals")),
         ("Last year, two-thousand-914 defectors arrived.", ("count", 2914, "exact", "arrivals")),
         ("Over 1k defectors arrived in 2019.", ("count", 1000, "at_least", "arrivals")),
+        ("A couple hundred defectors arrived in 2004.", ("count", 200, "approximate", "arrivals")),
     ],
 )
 def test_numbers_and_hedges(text: str, expected: tuple[object, ...]) -> None:
@@ -278,3 +280,139 @@ def test_cli_evaluate_prints_field_accuracy_and_misses(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "detection F1" in result.output and "hedge" in result.output
     assert "spurious count 'About 190'" in result.output
+
+
+def _article(text: str, published: str | None = None) -> list[tuple[object, ...]]:
+    pub = Published.parse(published) if published else None
+    return [(f.text, f.metric, f.sense, f.year, f.period) for f in extract(text, published=pub)]
+
+
+def test_a_fraction_of_an_earlier_peak_is_a_change_dated_by_its_own_time_not_the_peaks() -> None:
+    text = "Last year only 1,100 defectors reached the South, less than half the peak recorded in 2009."
+    assert ("less than half", "arrivals", "change", 2018, None) in _article(text, "2019-03")
+    text = "Arrivals fell to about 700, just one-third of the previous record."
+    assert _article(text)[1][2] == "change"
+
+
+def test_before_or_after_a_year_and_a_year_in_an_events_name_date_nothing() -> None:
+    text = "Some 40 percent of respondents who fled after 2015 said they had paid a broker."
+    assert _article(text, "2022-05-01")[0][3:] == (None, None)
+    text = "Weeks before the 2018 PyeongChang Olympics, three soldiers crossed the border."
+    assert _article(text, "2018-01-02")[0][1] == "other"
+
+
+def test_a_year_later_in_the_sentence_beats_the_articles_year() -> None:
+    text = (
+        "About 1,500 defectors arrived in 2016. "
+        "A quarter of defectors at university struggled with English, a 2014 survey found."
+    )
+    assert _article(text, "2017-02-01")[1][3] == 2014
+
+
+def test_parts_link_to_the_whole_they_add_up_to_and_the_remaining_to_the_group_before() -> None:
+    text = (
+        "A total of 120 defectors arrived in the first quarter of this year. That was down from 210 in the same "
+        "period a year earlier. The total is made up of 30 men and 90 women."
+    )
+    assert [f[3:] for f in _article(text, "2024-04-10")[2:]] == [(2024, "Q1"), (2024, "Q1")]
+    text = "Twelve defectors arrived here on Monday. The remaining seven were fishermen."
+    assert _article(text, "2003-06-03")[1][3] == 2003
+
+
+def test_a_count_under_a_rulers_era_is_that_eras_arrivals_with_no_year_the_text_does_not_give() -> None:
+    text = "Under Kim Jong-il, about 20,000 defectors reached the South, while under Kim Jong-un, some 9,000 did."
+    assert [f[1:] for f in _article(text, "2023-05-01")] == [("arrivals", None, None, None)] * 2
+    text = "The Chinese government has deported about 60 refugees to the North on April 26, 2024, activists said."
+    assert _article(text)[0][3] == 2024  # a government is not an era
+
+
+def test_one_off_groups_and_lists_of_them_are_not_arrival_statistics() -> None:
+    assert _article("In July 2004, 468 refugees were flown in from Vietnam.")[0][1] == "other"
+    assert _article("The 13 restaurant workers who arrived in 2016 were questioned.")[0][1] == "other"
+    text = "The cases include the deportation of 300 refugees on May 2, 2023, of 60 on June 1, and of 20 in July 2022."
+    assert [f[1] for f in _article(text)] == ["other"] * 3
+
+
+def test_a_whole_told_by_its_relative_clause_and_its_part_by_the_verb_after_it() -> None:
+    text = "Data show 31 of the 33,000 defectors who have settled in South Korea returned to the North in 2012-2019."
+    assert _article(text, "2020-06-01") == [
+        ("31", "other", None, None, "2012-2019"),
+        ("33,000", "cumulative", None, 2020, None),
+    ]
+
+
+def test_a_total_with_no_destination_is_not_the_running_total_of_arrivals() -> None:
+    text = "Since the end of the Korean War, perhaps 200,000 North Koreans have defected overall."
+    assert _article(text, "2015-01-05")[0][1] == "other"
+
+
+def test_a_small_tally_of_one_year_is_that_years_statistic() -> None:
+    text = "That brings the tally to a total of 3 soldier defections in 2019."
+    assert _article(text)[0][1:4] == ("arrivals", None, 2019)
+
+
+def test_an_explicit_anaphor_carries_the_period_and_during_the_fourth_names_the_quarter() -> None:
+    text = "Between January and May this year, 400 defectors arrived. The figure marks a 12 percent rise on-year."
+    assert _article(text)[1][2:] == ("change", None, "Jan-May")
+    text = "There were 20 defectors in the first quarter, 9 during the third quarter and 7 during the fourth."
+    assert [f[4] for f in _article(text)] == ["Q1", "Q3", "Q4"]
+
+
+def test_counted_stretches_of_years_resolve_against_the_year_they_count_from() -> None:
+    text = "Arrivals hit the 1,000 mark in 2001 and stayed above the 1,000 level for the next four years till 2005."
+    assert _article(text)[1][3:] == (None, "2002-2005")
+    text = "Both 2014 and 2015 saw eight defectors return, followed by five more in the following two years."
+    assert _article(text, "2019-01-01")[-1][3:] == (None, "2016-2017")
+    text = "In 2006 arrivals first exceeded 2000 people, and they stayed around the 2000-2500 mark until 2010."
+    assert _article(text)[-1][3:] == (None, "2006-2009")
+
+
+def test_of_the_total_splits_the_total_and_the_whole_year_is_a_period() -> None:
+    text = "A total of 236 defectors arrived last year. Of the total, 200 were women and 36 were men."
+    assert [f[1:4] for f in _article(text, "2025-01-15")[1:]] == [("arrivals", None, 2024)] * 2
+    text = "Only 12 defectors arrived in the first quarter of 2022. Officials expect fewer than 100 for the whole year."
+    assert _article(text)[1][1:5] == ("arrivals", None, 2022, None)
+
+
+def test_an_increase_of_n_is_a_difference_and_people_living_abroad_are_no_running_total() -> None:
+    text = "Arrivals reached 154 in the first nine months. That is an increase of 23 from the same period last year."
+    assert _article(text, "2024-10-15")[1][1] == "other"
+    assert _article("About 2,000 defectors are now living in Britain.", "2024-03-01")[0][1] == "other"
+
+
+def test_the_figure_named_again_is_a_change_against_another_years_count() -> None:
+    text = "Arrivals rose to 236 last year. The figure was still less than a quarter of the 1,047 who came in 2019."
+    assert _article(text, "2025-01-20")[1][1:4] == ("arrivals", "change", 2024)
+    text = "Over the past decade, defections have averaged around 1,000 per year."
+    assert _article(text, "2024-01-20")[0][3:] == (None, "2014-2023")
+
+
+def test_a_count_after_from_a_year_earlier_to_is_this_periods_and_its_restated_share_follows_it() -> None:
+    text = (
+        "Arrivals in the first half of this year fell 15 percent from a year earlier to 84. "
+        "Of the 84, women accounted for 74, or 88 percent."
+    )
+    assert [f[3:] for f in _article(text, "2025-07-10")] == [(2025, "H1")] * 5
+    text = "Before 2012, annual arrivals regularly topped 2,000; since then they have stayed below 1,500 annually."
+    assert [f[1] for f in _article(text, "2018-03-05")] == ["arrivals", "arrivals"]
+
+
+def test_a_hedged_bare_half_is_a_share_and_the_subject_names_the_group_of_every_share() -> None:
+    text = "The share of men has fallen from nearly half in 2002 to just 15 percent."
+    assert [(f[0], f[2], f[3]) for f in _article(text, "2019-01-21")] == [
+        ("nearly half", "share", 2002),
+        ("15 percent", "share", None),
+    ]
+    assert {f.subgroup for f in extract(text)} == {"men"}
+
+
+def test_a_surveys_size_is_a_figure_and_half_of_last_years_pace_is_a_change() -> None:
+    text = "The foundation's 2023 survey of 3,000 defectors found most were satisfied."
+    assert _article(text)[0][:2] == ("3,000", "other")
+    text = "They are among the 43 defectors to reach the South so far this year, fewer than half of last year's pace."
+    assert _article(text, "2024-05-10")[1][2:] == ("change", 2024, "Jan-Apr")
+
+
+def test_a_spelled_count_followed_by_its_verb_is_a_figure() -> None:
+    text = "Defections slowed in 2021. In the fourth quarter, just two arrived, and only three crossed the year before."
+    assert [f[0] for f in _article(text, "2022-01-15")] == ["two", "three"]

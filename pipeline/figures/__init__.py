@@ -15,7 +15,7 @@ from pipeline.records import Figure, Published
 
 log = logging.getLogger(__name__)
 
-EXTRACTOR_VERSION = "figures-0.4.0"
+EXTRACTOR_VERSION = "figures-0.5.0"
 CONTRACT_FIELDS = (
     "kind",
     "value",
@@ -40,6 +40,11 @@ _NUMBERISH = re.compile(
     re.I,
 )
 _EXCERPT = 500
+_OF_THE = re.compile(r"\bof\s+(?:the|all|these|those)\s+$", re.I)
+_WHO = re.compile(
+    r"\s*(?:[A-Za-z-]+\s+){0,3}?(?:who|that)\s+(?:have|has|had)\s+[^,;()]{0,60}?(?=\s+(?:went|were|was|are|is|had|have|returned|left)\b|[,;]|$)",
+    re.I,
+)
 _CLAUSE_END = re.compile(r"[,;(—]")
 
 
@@ -115,7 +120,9 @@ def _figures_of(
         _figure(text, sent, toks, found, k, spans, times, paired, context, published, vocab) for k in range(len(found))
     ]
     figures = links.resolve(text, memory, figures, sent.start)
-    named = [w.year for w in all_times if w.kind in ("year", "rel", "spoken") and w.year is not None]
+    # the year "that year" in the next sentence points at: the last one named ("until ... 2012" names 2012)
+    named = [w.year for w in times if w.kind in ("year", "rel", "spoken") and w.year is not None]
+    named += [int(w.period[-4:]) + 1 for w in times[-1:] if w.kind == "until" and w.period]
     return figures, _context(times, context, sent.start), named[-1] if named else None
 
 
@@ -142,11 +149,24 @@ def _figure(
     # the figure's own clause: a cue after the next comma ("..., bringing the total to") is the next figure's
     cut = _CLAUSE_END.search(text, f.end, hi)
     clause = text[lo : cut.start() if cut else hi]
-    group = classify.subgroup(toks, m, vocab, text[lo : m.start], text[m.end : sent.end])
+    # "28 of the over 30,000 North Koreans who have defected to South Korea went back between 2012 and 2018": the
+    # whole is told by its own relative clause, the part by the verb and time after it
+    relative = _WHO.match(text, f.end) if _OF_THE.search(text, max(lo, f.start - 16), f.start) else None
+    if relative is not None:
+        clause, when = text[f.start : relative.end()], None
+    whole = found[k + 1] if k + 1 < len(found) else None
+    between = text[f.end : whole.start].strip() + " " if whole else ""
+    rest = _WHO.match(text, whole.end) if whole and _OF_THE.fullmatch(between) else None
+    if rest is not None and whole is not None:
+        tail = _CLAUSE_END.search(text, rest.end(), sent.end)
+        clause = text[lo : f.end] + text[rest.end() : tail.start() if tail else sent.end]
+        later = [w for w in times if w.start >= rest.end() and w.kind not in anchor.IGNORED]
+        when = later[0] if later else when
+    group = classify.subgroup(toks, m, vocab, text[lo : m.start], text[m.end : sent.end], text[sent.start : m.start])
     if m.kind == "count":
         decided = measure.count_metric(m, clause, text[lo : m.start], text[m.end : sent.end], sent.text, when, vocab)
         if decided.rule == "difference" and not (paired and paired[k]):  # "a drop of 120 from the year before"
-            when = anchor.pick(text, spans, k, times, True, context)
+            when = anchor.pick(text, spans, k, times, True, context, difference=True)
     else:
         decided = measure.share_metric(m, clause, sent.text, sense, group, when, vocab)
     difference = decided.rule == "difference"

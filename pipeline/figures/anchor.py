@@ -6,18 +6,23 @@ import re
 
 from pipeline.figures.timeref import PERIOD_KINDS, When
 
-IGNORED = frozenset(("since", "paren"))
+IGNORED = frozenset(("since", "paren", "open", "name"))
 _JOINED = re.compile(r"\s*(?:and|or|,)\s*")
 # The base of a change ("up from 67 in 2022", "three times 2022's", "half the level of 2011", "since the 2009 peak")
 _BASE = re.compile(
     r"\b(?:as|than|from|over|compared with|compared to|against|versus|vs\.?|on|of|times|since(?: the)?)"
-    r"(?:\s+[0-9][0-9,.]*)?(?:\s+in)?(?:\s+the)?\s*$",
+    r"(?:\s+[0-9][0-9,.]*)?(?:\s+in)?(?:\s+the)?\s*$"
+    r"|\b(?:peak|record|high|low|level)\s+(?:[a-z]+\s+)?(?:in|of)\s*$",  # "half the peak logged in 2009"
     re.I,
 )
 # "almost triple the previous year's 67": the base, when the time is "the previous year"
 _BASE_MULTIPLE = re.compile(r"\b(?:triple|double|twice|thrice|quadruple|half)\s*$", re.I)
 _ASIDE = re.compile(r"[^,;.]{0,40},")  # the figure's noun phrase, then a comma: an aside before its verb
 _SINCE = re.compile(r"\bsince\s+$", re.I)
+_TO = re.compile(r"\s*,?\s*to\s+(?:[a-z]+\s+)?", re.I)
+_AGAINST = re.compile(
+    r"\b(?:from|than|compared\s+(?:with|to)|against|versus)\s+(?:[\w.,%-]+\s+){0,3}?(?:in\s+)?(?:the\s+)?$", re.I
+)
 _THAN = re.compile(r"\b(?:than|compared with|compared to)\s+(?:those|the|in)\b[^,.;]{0,40}$", re.I)
 _WHEN_YEAR = re.compile(
     r"\b((?:19|20)[0-9]{2}),?\s+when\s+(?:[a-z]+\s+){0,3}?(?:about|around|some|just|only|nearly)?\s*$", re.I
@@ -25,6 +30,7 @@ _WHEN_YEAR = re.compile(
 _YEARS = frozenset(("year", "rel", "spoken"))
 _CLAUSE = re.compile(r"[,;(—]|\band\b")
 _OF = re.compile(r"\s*(?:of\s+)?")
+_TURN = re.compile(r"[,;]\s*(?:but|while|whereas|yet)\b|;", re.I)  # a new clause with a figure of its own
 
 
 def _combined(text: str, after: list[When]) -> When | None:
@@ -57,6 +63,7 @@ def pick(
     times: list[When],
     change: bool,
     context: When | None,
+    difference: bool = False,
 ) -> When | None:
     """The time figure ``k`` (of the sentence's figure ``spans``) refers to: the first after it in its clause,
     else the nearest before, else the article's latest year, else any after.
@@ -72,11 +79,18 @@ def pick(
             for w in usable
             if not _is_base(text[max(0, w.start - 24) : w.start], w, text[max(0, w.start - 60) : w.start])
         ]
-        # "jumped four-fold between 2001 and 2009": a change over a span refers to its last year
-        usable = [
-            When(w.start, w.end, "year", int(w.period[-4:])) if w.kind == "span" and w.period else w for w in usable
-        ]
-    if any(w.kind in ("span", "decade") for w in usable):  # "1,200 a year between 2012 and 2019": the span says more
+        # "jumped four-fold between 2001 and 2009": a change over a span refers to its last year; a difference
+        # counts over it ("six more in the following two years")
+        usable = (
+            usable
+            if difference
+            else [
+                When(w.start, w.end, "year", int(w.period[-4:])) if w.kind == "span" and w.period else w for w in usable
+            ]
+        )
+    if any(
+        w.kind in ("span", "pastspan", "until", "decade") for w in usable
+    ):  # "1,200 a year between 2012 and 2019": the span says more
         usable = [w for w in usable if w.kind not in ("each", "annual")]
     start, end = spans[k]
     recalled = _WHEN_YEAR.search(text, max(0, start - 60), start)
@@ -92,16 +106,30 @@ def pick(
     gap = text[end : after[0].start] if after else ""
     if after and (not any(c in gap for c in ",;(—") or gap.strip() == "("):  # "2,402 (2010)"
         return _combined(text, after) or after[0]
-    before = [w for w in usable if w.end <= start]
+    # "fell 15 percent from a year earlier to 84": the base's time, before the figure, is not the figure's
+    # "fell 15 percent from a year earlier to 84": the base's time, just before "to" and the figure, is not its time
+    before = [
+        w
+        for w in usable
+        if w.end <= start
+        and not (_AGAINST.search(text, max(0, w.start - 24), w.start) and _TO.fullmatch(text, w.end, start))
+    ]
     if before:
         return before[-1]
     if after and _ASIDE.match(text, end) is not None:
         # "About 10 elite defectors, among them diplomats, ..., entered last year": the verb, and its time, come
         # after an aside
         return after[0]
+    # "fell 77 percent to 31 in the first quarter", "181 – 159 women and 22 men – entered in 2024": a later time,
+    # unless a new clause turns to a figure of its own ("over 60 percent ... before 2016, but 72 percent between")
+    turn = limit is not None and not change and _TURN.search(text, end, limit) is not None
+    later = [w for w in usable if w.start >= end and (not turn or limit is None or w.end <= limit)]
+    own = later and later[0].kind in _YEARS and later[0].year is not None and not change
+    own = own and (limit is None or later[0].end <= limit)  # "a quarter of the 1,047 who came in 2019": the 1,047's
+    if own and not _is_base(text[max(0, later[0].start - 24) : later[0].start], later[0]):
+        return later[0]  # "almost a third of defectors ..., a 2016 study found": the sentence's year, not the article's
     if context is not None:
         return context
-    later = [w for w in usable if w.start >= end]  # "fell 77 percent to 31 in the first quarter"
     return later[0] if later else None
 
 

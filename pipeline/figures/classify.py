@@ -40,6 +40,12 @@ _CHANGE = (
 )
 _CHANGE_BEFORE = re.compile(_CHANGE + r")\b", re.I)
 _CHANGE_AFTER = re.compile(_CHANGE + r"|higher|lower|more|fewer|less|on-year|year-on-year|from|compared|over)\b", re.I)
+# A fraction of the level of another time: a change, not a share of a group
+_OF_EARLIER = re.compile(
+    r"\s*(?:of\s+)?(?:(?:the|its|that)\s+(?:[a-z]+\s+)?(?:peak|record|high|previous|prior|earlier)\b"
+    r"|(?:the\s+)?(?:last|previous|the\s+previous|a)\s+year['’]s|(?:19|20)[0-9]{2}['’]s)",
+    re.I,
+)
 _NUMBER_OF = re.compile(
     r"\b(?:number|share|proportion|percentage|arrivals|defections?|departures) (?:of|by|among) "
     r"((?:[a-z-]+ ){0,2}[a-z-]+)",
@@ -47,11 +53,6 @@ _NUMBER_OF = re.compile(
 )
 _CLOCK = frozenset(("a", "p", "am", "pm", "o'clock"))
 # The size of a survey says how many were asked, not how many defected: "a survey of 400", "interviewed 1,200".
-_SAMPLED = re.compile(
-    r"\b(?:(?:survey|poll|sample|study|questionnaire)\s+of|interviewed|surveyed|polled|questioned|asked)"
-    r"(?:\s+(?:some|about|around|nearly|more\s+than|over))?\s*$",
-    re.I,
-)
 # A year naming whose numbers follow: "put 2009 arrivals at more than 2,950".
 _YEAR_OF = frozenset(("arrivals", "figures", "data", "numbers", "tally", "statistics"))
 _VERBS_BEFORE_WORDS = frozenset(
@@ -154,8 +155,6 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
     year_like = m.value is not None and m.last - m.first == 1 and is_year(toks[m.first])
     if nxt in vocab.not_people or (year_like and (not (people and plural) or nxt in _YEAR_OF)):
         return False
-    if _SAMPLED.search(_near(toks, m.first - 4, m.first)):
-        return False
     if is_year(toks[m.first]) and prev is not None and prev.low in _DATE_PREPS:
         return False
     if m.spelled and m.value == 1:
@@ -174,6 +173,7 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
         or (topical and (m.value or m.high or 0) >= 100)  # "reaching two-thousand-706": a large number spelled out
         or (nxt == "of" and m.last + 1 < len(toks) and toks[m.last + 1].low in ("them", "those", "whom"))
         or (topical and nxt in ("more", "fewer", "others"))  # "only ten more than", "six more in the next two years"
+        or (topical and nxt in _MOVED)  # "only three crossed", "just two arrived"
         or (prev and prev.low in _VERBS_BEFORE_WORDS)
         or (  # "down from two hundred", "rose to 23 from eight in April-June"
             prev
@@ -186,6 +186,7 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
     return people or topical
 
 
+_MOVED = _words("arrived crossed fled defected escaped entered reached")
 _AGES_RANGING = re.compile(r"\bages?\s+(?:ranging|range|ranged|between|from)\b", re.I)
 _GROUP_VERBS = _words(
     "were was are is had have has spent arrived fled left met intended included remain remained will would could "
@@ -280,9 +281,15 @@ def _subject(before: str, after: str, m: Mention, vocab: Vocabulary) -> str | No
     return None
 
 
-def subgroup(toks: list[Token], m: Mention, vocab: Vocabulary, before: str = "", after_text: str = "") -> str | None:
-    """The subgroup a figure counts or splits (women, men, elite, other), from the words around it."""
+def subgroup(
+    toks: list[Token], m: Mention, vocab: Vocabulary, before: str = "", after_text: str = "", lead: str = ""
+) -> str | None:
+    """The subgroup a figure counts or splits (women, men, elite, other), from the words around it; ``lead``: the
+    sentence before the number, whose subject names what its shares split ("The share of men fell from half to 15
+    percent")."""
     named = [n.group(1) for n in _NUMBER_OF.finditer(before)]  # "the number of elite defectors, ..., reached 10"
+    if not named and m.kind != "count":
+        named = [n.group(1) for n in _NUMBER_OF.finditer(lead) if n.group(0).lower().startswith(("share", "propor"))]
     after, ahead = _window(toks, m, True).lower().split(), _window(toks, m, False).lower().split()
     for words in (after, ahead[::-1], *(n.lower().split() for n in named[-1:])):
         hits = [vocab.subgroups[w] for w in words if w in vocab.subgroups]
@@ -296,6 +303,8 @@ def sense(toks: list[Token], m: Mention) -> Sense | None:
     """Change or share for a percent or ratio; None for counts."""
     if m.kind == "count":
         return None
+    if m.kind == "ratio" and _OF_EARLIER.match(_near(toks, m.last, m.last + 5)):
+        return "change"  # "one-third of the peak seen in 2009", "half the previous year's": against another time
     if m.sense is not None:
         return m.sense
     before = _near(toks, m.first - 5, m.first)

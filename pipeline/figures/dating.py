@@ -103,6 +103,8 @@ def date(
         weak = when is not None and when.kind in ("annual", "each")  # "the annual total": no year of its own
         if not own or weak or (when is not None and when.year == started and not when.period):  # anchor = start
             return Dated(None, _span(since, published), "span")
+    if when is not None and when.kind == "pastspan" and metric != vocab.default_metric:
+        return Dated(None, None, "none")  # "29,000 have crossed into China in the past 20 years": no period of arrivals
     if own and when is not None and not (total and when.year is None):  # a total "in recent years" is as of now
         if metric != vocab.default_metric and when.kind == "lastmonth":
             return Dated(when.year, None, "anchor")  # "detained them last month": an event's month is no period
@@ -122,6 +124,10 @@ def date(
         if _PRESENT.search(sentence or clause) or event(sentence or clause, reported=True):
             return Dated(published.year, None, "published")
         return Dated(None, None, "past")
-    if when is not None and when.year is not None and not total and metric == vocab.default_metric:
+    # "The figure is 15.6 percent higher": an explicit anaphor carries the period along even with no year known
+    named = (
+        when is not None and when.period is not None and vocab.anaphora is not None and vocab.anaphora.search(sentence)
+    )
+    if when is not None and (when.year or named) and not total and metric == vocab.default_metric:
         return Dated(when.year, when.period, "context")
     return Dated(None, None, "none")

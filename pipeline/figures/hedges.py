@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.figures.numbers import Mention, Token
+from pipeline.figures.numbers import Mention, Token, couple
 from pipeline.records import Hedge
 
 _BEFORE: dict[str, Hedge] = {
@@ -138,6 +138,8 @@ def hedge(toks: list[Token], mention: Mention) -> tuple[Hedge, int, int]:
             # "A total of 196" quotes the number; hedging words are part of what the text states
             start = toks[mention.first - n].start if found != "exact" or phrase == "between" else start
             break
+    if found == "exact" and couple(toks, mention.first):
+        found = "approximate"  # "a couple hundred"
     if found == "exact" and _estimated(toks, mention):
         found = "approximate"  # "sources estimated that 2 million", "12 were estimated to have entered"
     for n in (2, 1):

@@ -25,11 +25,14 @@ from pipeline.records import Figure
 _LISTED = re.compile(r"\s*(?:,|and|, and)\s*")
 _PARTS = re.compile(r"\b(?:of (?:them|whom|those)|including|among them)\b", re.I)
 _WHOLE_FIRST = re.compile(r"\s*(?:of|among)\s+(?:the|these|those)\s+", re.I)  # "Of the 63 arrivals, 40 were men"
+# "Of them, 210 were women", "Of the total, ..."; "The total is made up of 39 males and 96 females"; "The remaining
+# six were"
 _THEM = re.compile(
-    r"\s*(?:(?:of|among)\s+(?:them|those|these|whom)\b|(?:the|this|that)\s+(?:total|figure|number|group)\s+"
-    r"(?:is|was|were)\s+(?:made\s+up\s+of|split\s+between|divided\s+into))",
+    r"\s*(?:(?:of|among)\s+(?:them|those|these|whom|the\s+total|this\s+total|that\s+total)\b"
+    r"|(?:the|this|that)\s+(?:total|figure|number|group)\s+"
+    r"(?:is|was|were)\s+(?:made\s+up\s+of|split\s+between|divided\s+into)|the\s+(?:remaining|other)\s+(?=\S+\s+were\b))",
     re.I,
-)  # "Of them, 210 were women"; "The total is made up of 39 males and 96 females"
+)
 _PART_OF = re.compile(r"\s*,?\s*of\s+(?:the|all|these|those)?\s*", re.I)  # "Women accounted for 32 of the 67 arrivals"
 _BASE_NEXT = re.compile(
     r"[^,;.]{0,60},?\s*(?:up|down|rising|falling)\s+(?:slightly\s+|sharply\s+)?from\s+(?:the\s+)?", re.I
@@ -38,6 +41,7 @@ _STRONG = frozenset(("metric: cue", "metric: elsewhere", "metric: not-counted"))
 _ALONG = re.compile(r"\b(?:along with|as well as|and|plus)\b|,\s*of\b", re.I)
 _OR_AFTER = re.compile(r"[^.;]{0,40},\s*or\s*", re.I)
 _OR = re.compile(r"\s*,?\s*or\s*", re.I)
+_RESTATED = re.compile(r"\s*,\s*or\s*", re.I)
 _SAME_SHARE = re.compile(r"\b(?:this|that|the)\s+(?:ratio|share|proportion|percentage|figure)\b", re.I)
 _LEVEL = re.compile(r"\s*(?:-|\s)?(?:level|mark|threshold|line|barrier)\b", re.I)
 _RECALL = re.compile(r"\b(?:the|these|those)\s+$", re.I)
@@ -83,6 +87,8 @@ def _parts(text: str, figures: list[Figure], at: int) -> list[Figure]:
             mains = [c for c in counts if not _FROM.search(text[max(0, c.start - 16) : c.start])]
             whole = mains[-1] if mains else counts[-1]
             fig = _takes(fig, whole, f"share of {whole.text!r}")
+        if fig.kind == "percent" and counts and _RESTATED.fullmatch(text[counts[-1].end : fig.start]):
+            fig = _takes(fig, counts[-1], f"share {counts[-1].text!r} is")  # "women accounted for 74, or 88 percent"
         if fig.kind != "count" or not counts:
             out.append(fig)
             continue
@@ -136,7 +142,7 @@ def _parts(text: str, figures: list[Figure], at: int) -> list[Figure]:
         compared = fig.kind == "ratio" and fig.year is not None and whole.year is not None and fig.year != whole.year
         if linked and compared:  # "1,509 last year, a little more than half of the 2,706 of 2011": a change
             out[k] = replace(fig, sense="change", notes=(*fig.notes, f"sense: against {whole.text!r} of {whole.year}"))
-        elif linked:  # "60% of the 460 defectors"
+        elif linked and not any(n in _STRONG for n in fig.notes):  # "60% of the 460 defectors"
             out[k] = _takes(fig, whole, f"part of {whole.text!r}")
     return out
 
@@ -148,6 +154,12 @@ def _recalls(text: str, memory: Memory, found: list[Figure]) -> list[Figure]:
     for fig in found:
         if _THEM.match(fig.sentence) and memory.before and fig.kind == "count":  # "Of them, 210 were women"
             wholes = [e for e in memory.before if e.kind == "count"]
+            # "135 arrived ..., a fall from 229 ... The total is made up of 39 males and 96 females": the whole its
+            # parts add up to, when the article stated it
+            parts = sum(f.value or 0 for f in found if f.kind == "count")
+            summed = memory.counts.get(parts) if len([f for f in found if f.kind == "count"]) > 1 else None
+            if summed is not None:
+                wholes = [summed]
             if wholes:
                 whole = wholes[0]
                 # "Of these [elite defectors], 54 defected before 2011": the part keeps the whole's subgroup too
@@ -219,7 +231,9 @@ def _listed_counts(text: str, found: list[Figure]) -> list[Figure]:
     for fig in found:
         lead = next((o for o in reversed(out) if o.kind == "count"), None)
         weak = any(n in ("metric: period", "metric: no-period") for n in fig.notes)
-        strong = lead is not None and any(n in _STRONG for n in lead.notes)
+        # the lead may itself be listed after one, or an event of the list ("of 40 others on 18 September")
+        listed = ("metric: listed after", "metric: event")
+        strong = lead is not None and any(n in _STRONG or n.startswith(listed) for n in lead.notes)
         if lead is not None and fig.kind == "count" and weak and strong and _ALONG.search(text[lead.end : fig.start]):
             kept = tuple(n for n in fig.notes if not n.startswith("metric:"))
             fig = replace(fig, metric=lead.metric, notes=(*kept, f"metric: listed after {lead.text!r}"))

@@ -6,15 +6,18 @@ is tried in order and the first that applies decides; its name is kept on the fi
 ``newsfigures figures --explain`` can say why a figure got its metric.
 
 1. A small count the topic calls a total ("bring the total to 460") is an ``event`` when its clause names a day or a
-   one-off ("arriving tomorrow", "aboard"), a ``period`` statistic when a period anchors it ("this year to 41").
-2. ``cue``: a metric cue of the topic in the figure's own clause ("bringing the total to", "repatriated").
+   one-off ("arriving tomorrow", "aboard"), a ``period`` statistic when a period anchors it ("this year to 41", "the
+   tally to a total of 4 ... in 2017") and nothing calls it a running total ("cumulative", "since").
+2. ``cue``: a metric cue of the topic in the figure's own clause ("bringing the total to", "repatriated"); a total
+   cue in a sentence that names no destination ("have defected overall") is ``elsewhere``.
 3. ``not-counted``: the number counts people the topic does not count by default ("two officers", "12
    waitresses", "three relatives"), or is larger than any plausible running total (a population).
 4. ``difference``, ``rate``, ``sample``, ``elsewhere``: a difference between counts ("a drop of 120"), a rate ("an
    average of 200 a month"), the size of a survey ("interviews with 6,000"), people somewhere else ("in China").
 5. ``period-claim``: a count too large for any period that the text still claims for one ("25,000 arrived in 2023
    alone") keeps the default metric: the schema's range check refuses it, the extractor reports what was said.
-6. ``running-total``: a count above the largest plausible period figure ("about 20,000 defectors"); ``elsewhere``
+6. ``running-total``: a count above the largest plausible period figure ("about 20,000 defectors"), unless a ruler's
+   era bounds it ("under Kim Jong-il, ... 23,027 defectors": that era's arrivals); ``elsewhere``
    when the sentence is about people abroad and never names the South.
 7. ``anaphor``: the statistic named again ("the tally", "put the number at"): the topic's default metric.
 8. ``event``: a one-off event: a day-level time in the number's own clause ("arrived today", "on Monday").
@@ -24,7 +27,8 @@ is tried in order and the first that applies decides; its name is kept on the fi
 
 Percents and ratios (``share_metric``): ``cue`` for other, ``sample``, ``change`` (a change compares periods: the
 default metric), a cue of another metric, ``state`` for a present share of a subgroup, ``share`` when a subgroup or
-a period says what is split, else ``no-period``.
+a period says what is split, ``anaphor`` for the statistic named again ("the figure was a quarter of"), else
+``no-period``.
 """
 
 from __future__ import annotations
@@ -62,6 +66,9 @@ PERIODIC = frozenset(
         "todate",
         "pastyear",
         "sofar",
+        "era",
+        "pastspan",
+        "until",
     )
 )
 _DAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
@@ -76,15 +83,16 @@ _EVENT = re.compile(
     rf"\b(?:today|tonight|tomorrow|yesterday|this\s+(?:week|morning|afternoon|evening|weekend)|last\s+(?:week|weekend|night)"
     rf"|next\s+week|(?:on\s+)?{_DAYS}|(?:on|over)\s+the\s+weekend|recently|(?:days|weeks|hours)\s+(?:after|ago|before|later)"
     rf"|on\s+[0-9]{{1,2}}\s+{_MONTH}|on\s+{_MONTH}\s+[0-9]{{1,2}}\b|as\s+soon\s+as|aboard|a\s+group\s+of|as\s+a\s+group"
-    rf"|together|batch|chartered|airlift\w*|plane|boat|vessel)\b",
+    rf"|together|batch|chartered|airlift\w*|plane|boat|vessel|flown\s+(?:in|to|into|out))\b",
     re.I,
 )
 _DIFFERENCE = re.compile(
-    r"(?:\b(?:a|the)\s+(?:drop|fall|decline|decrease|rise|increase|gain|jump)\s+of\s*$)"
+    r"(?:\b(?:a|an|the)\s+(?:drop|fall|decline|decrease|rise|increase|gain|jump)\s+of\s*$)"
     r"|(?:\b(?:ris\w*|rose|fell|fall\w*|drop\w*|declin\w*|decreas\w*|increas\w*|jump\w*|grew|grow\w*|climb\w*|"
     r"plung\w*|shr[iau]nk\w*)\s+(?:\w+\s+)?by\s+(?:over|more\s+than|about|around|nearly|some|almost)?\s*$)",
     re.I,
 )
+_RUNNING = re.compile(r"\b(?:cumulative|since|all-time|ever)\b", re.I)
 _TOTAL = re.compile(r"\b(?:total|tally|cumulative|in all)\b", re.I)
 _DIFFERENCE_AFTER = re.compile(r"^\s*(?:fewer|more|less)\b", re.I)  # "94 fewer than", "only ten more"
 _RATE_BEFORE = re.compile(r"\b(?:an?\s+)?(?:average|monthly\s+average|avg\.?)\s+of\s*$", re.I)
@@ -144,8 +152,15 @@ def count_metric(
         # the running total only when no event or period says otherwise
         if event(clause):
             return Decision(vocab.other_metric, "event")
-        if periodic and when is not None and when.kind in ("rel", "todate", "monthspan", "months", "quarter", "half"):
+        kinds = ("rel", "year", "todate", "monthspan", "months", "quarter", "half")
+        running = _RUNNING.search(clause) is not None  # "the cumulative total since 1998 rose to 1,043 in 1999"
+        if periodic and when is not None and when.kind in kinds and not running:
             return Decision(vocab.default_metric, "period")
+    abroad = vocab.abroad(sentence) and not vocab.destination(sentence)
+    if cue == vocab.total_metric and (abroad or vocab.elsewhere(_narrow(clause, before))):
+        # "since the Korean War, 100- to 300,000 are estimated to have defected overall", "2,000 are now living in
+        # the United States": no destination, or another one, is no running total of arrivals in the South
+        return Decision(vocab.other_metric, "elsewhere")
     if cue is not None and cue != vocab.default_metric:
         return Decision(cue, "cue")
     noun = _counted_noun(after, vocab)
@@ -167,7 +182,8 @@ def count_metric(
             # "Some 25,000 defectors arrived in 2023 alone": a claim about a period, however implausible; the
             # schema's range check, not the extractor, is what refuses it
             return Decision(vocab.default_metric, "period-claim")
-    if value is not None and value > vocab.period_max and vocab.is_topical(sentence):
+    ruled = when is not None and when.kind == "era"  # "under Kim Jong-il, ... 23,027 defectors": that era's arrivals
+    if value is not None and value > vocab.period_max and vocab.is_topical(sentence) and not ruled:
         if vocab.abroad(sentence) and not vocab.destination(sentence):  # "Russia is holding about 10,000"
             return Decision(vocab.other_metric, "elsewhere")
         return Decision(vocab.total_metric, "running-total")
@@ -206,6 +222,8 @@ def share_metric(
         return Decision(vocab.total_metric, "state")
     if subgroup is not None or periodic:
         return Decision(vocab.default_metric, "share")
+    if vocab.anaphora is not None and vocab.anaphora.match(clause.strip()):
+        return Decision(vocab.default_metric, "anaphor")  # "The figure was less than a quarter of the 1,047"
     return Decision(vocab.other_metric, "no-period")
 
 

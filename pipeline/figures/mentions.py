@@ -26,6 +26,8 @@ _PARTS = {"third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fifth": 5, "fif
 _RANGE_JOINS = frozenset(("-", "–", "—", "to"))
 _NOT_HALF = frozenset(["first", "second", "latter", "other", "a", "and", "one"])
 _AFTER_BARE = frozenset(["the", "that", "of", "as", "what", "its", "their", "this", "last"])
+_HEDGED = frozenset(["nearly", "almost", "about", "around", "roughly", "some", "just", "over", "under", "from", "to"])
+_ENDS = frozenset(["in", ",", ".", "to", ";", "—"])
 
 
 def is_year(tok: Token) -> bool:
@@ -73,8 +75,10 @@ def _word_ratio(toks: list[Token], i: int) -> Mention | None:
         return Mention(i, i + 1, tok.start, tok.end, "ratio", float(_MULTIPLY[low]), sense="change", ratio_word=True)
     nxt = toks[i + 1].low if i + 1 < len(toks) else ""
     prev = toks[i - 1].low if i > 0 else ""
-    if low in _BARE_MULTIPLY and (nxt in _AFTER_BARE or prev in ("by", "than")) and prev not in _NOT_HALF:
-        sense: Sense = "share" if low == "half" and nxt == "of" else "change"
+    # "nearly half in 2002", "from half to a third": a hedge or a change's ends mark a bare "half" as a figure
+    marked = nxt in _AFTER_BARE or prev in ("by", "than") or (low == "half" and prev in _HEDGED and nxt in _ENDS)
+    if low in _BARE_MULTIPLY and marked and prev not in _NOT_HALF:
+        sense: Sense = "share" if low == "half" and (nxt == "of" or nxt in _ENDS) else "change"
         return Mention(i, i + 1, tok.start, tok.end, "ratio", _BARE_MULTIPLY[low], sense=sense, ratio_word=True)
     return None
 

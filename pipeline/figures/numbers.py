@@ -163,6 +163,16 @@ def _joined(toks: list[Token], j: int, text: str, base: int) -> int | None:
     return k if gap == " " or toks[k].kind != toks[j].kind else None
 
 
+def couple(toks: list[Token], i: int) -> bool:
+    """Whether "a couple hundred" (or thousand) starts at token ``i``."""
+    return (
+        i + 2 < len(toks)
+        and toks[i].low == "a"
+        and toks[i + 1].low == "couple"
+        and toks[i + 2].low in ("hundred", "thousand")
+    )
+
+
 def read_number(toks: list[Token], i: int, text: str, base: int) -> tuple[int, float, bool] | None:
     """Read the number starting at token ``i``: (index after it, value, spelled out?)."""
     total, current, last, last_scale = 0.0, 0.0, None, 0.0
@@ -171,6 +181,9 @@ def read_number(toks: list[Token], i: int, text: str, base: int) -> tuple[int, f
     if toks[i].low in ("a", "an") and i + 1 < len(toks) and toks[i + 1].low in ("dozen", "hundred", "thousand"):
         current, last, j = 1.0, "unit", i + 1
         words.append("one")
+    elif couple(toks, i):  # "a couple hundred" = about 200 (the hedge says "about")
+        current, last, j = 2.0, "unit", i + 2
+        words.append("two")
     at: int | None = j
     while at is not None and at < len(toks):
         j = at

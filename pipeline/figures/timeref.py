@@ -116,9 +116,21 @@ _PATTERNS = [
         rf"\b(?:in|during|for|of|last|this|since)\s+(?!mid-|early\s|late\s)(?P<m1>{_MONTH})\b(?!\s*\.?\s*[0-9]{{1,2}}\b)(?!\s*(?:-|–|to|through)\s*{_MONTH}\b)(?:\s+(?P<of>{_YEAR}))?",
     ),
     ("lastmonth", r"\blast\s+month\b"),
+    # "over the previous four years", "for the next five years till last year", "in the following two years"
+    (
+        "nyears",
+        r"\b(?:over|in|during|for)\s+the\s+(?P<dir>past|last|previous|next|following)\s+"
+        rf"(?:(?P<n>two|three|four|five|six|seven|eight|nine|ten|[2-9])\s+years|(?P<decade>decade))\b"
+        rf"(?:\s+(?:till|until|to|through)\s+(?P<till>{_YEAR}|{_REL}))?",
+    ),
+    # "stayed around 2,000 until Kim Jong-un came to power in 2012": from the year named before to the one before
+    ("until", rf"\b(?:until|till)\s+(?:[A-Za-z-]+\s+){{0,6}}?(?:in\s+)?(?P<y>{_YEAR})\b"),
     ("pastyear", r"\b(?:over|in|during|for)\s+the\s+(?:past|last)\s+(?:year|12\s+months|twelve\s+months)\b"),
     # "25 in the fourth", "in the second half as in the first": the period named earlier in the sentence
-    ("again", r"\b(?<=in )the\s+(?P<ord>first|second|third|fourth|final)\b(?=\s*(?:[,.;:]|$|and\b|or\b))"),
+    (
+        "again",
+        r"\b(?:(?<=in )|(?<=during ))the\s+(?P<ord>first|second|third|fourth|final)\b(?=\s*(?:[,.;:–—-]|$|and\b|or\b))",
+    ),
     # "25 in the same period last year": the period named earlier in the sentence, a year before
     (
         "same",
@@ -128,6 +140,8 @@ _PATTERNS = [
     ("that", r"\b(?:that|the same)\s+year\b"),
     ("next", r"\b(?:the\s+(?:next|following)\s+year|a\s+year\s+later)\b"),
     ("annual", r"\b(?:annual|yearly|full-year)\s+(?:total|figure|tally|count|number)\b"),
+    # "fewer than 100 for the whole year", "83% for the full year in 2017"
+    ("fullyear", rf"\b(?:for|in|during|over)\s+the\s+(?:whole|entire|full)\s+year\b(?:\s+(?:of|in)\s+(?P<y>{_YEAR}))?"),
     (
         "years",
         r"^(?:before|since)\s+the\s+(?:covid-19\s+)?pandemic\b|\bpre-pandemic\s+(?:years|levels?|times|era)\b"
@@ -139,8 +153,31 @@ _PATTERNS = [
     ),
     ("rel", rf"\b{_REL}\b"),
     ("decade", r"\b(?:the\s+)?(?:early\s+|mid-?\s*|late\s+)?(?:19|20)[0-9]0s\b"),
-    ("each", r"\b(?:every|each|a|per)\s+year\b(?!-on-)"),
-    ("year", rf"(?<![0-9,.])\b{_YEAR}\b(?![,.]?[0-9])(?!(?<=0)['’]?s\b)"),
+    (
+        "each",
+        r"\b(?:every|each|a|per)\s+year\b(?!-on-)|\bannually\b"
+        r"|\b(?:annual|yearly)\s+(?:arrivals|defections|entries|intakes?|inflows?|numbers)\b",
+    ),
+    # "under Kim Jong-il, ...", "during the Moon Jae-in administration": a ruler's years, which the text does not give
+    (
+        "era",
+        r"\b(?:(?:under|during)\s+(?:the\s+)?(?:(?:late|former)\s+)?(?:(?:leader|president)\s+)?(?=[A-Z])"
+        r"|the\s+(?=[A-Z]))(?-i:[A-Z][a-z]+\s+[A-Z][a-z]+(?:-[a-z]+|\s+[A-Z][a-z]+))"
+        r"(?:['’]s)?(?:\s*,|\s+(?:era|rule|regime|reign|leadership|government|administration|presidency)\b)",
+    ),
+    # "defectors who fled before 2016", "after 2012": an open stretch of years, no year of its own
+    ("open", rf"\b(?:before|after|prior\s+to|pre-)\s*{_YEAR}\b(?![,.]?[0-9])"),
+    # "the 2018 PyeongChang Olympics": a year in an event's name dates the event, not a figure
+    (
+        "name",
+        rf"\bthe\s+{_YEAR}\s+(?-i:(?:[A-Z][\w-]*\s+){{0,3}}(?:Olympics|Games|World\s+Cup|Cup|Expo|Summit))\b",
+    ),
+    # a year, not a count of people ("exceeded 2000 people", "the 2000-3000 mark") nor a decade ("the 1990s")
+    (
+        "year",
+        rf"(?<![0-9,.])\b{_YEAR}\b(?![,.]?[0-9])(?!(?<=0)['’]?s\b)"
+        r"(?![-–][0-9]{4})(?!\s+(?:people|persons|individuals|defectors|refugees|north\s+koreans)\b)",
+    ),
 ]
 # Each pattern runs only on sentences holding one of its hints (lower-cased substrings): most sentences hold few.
 _HINTS = {
@@ -156,21 +193,38 @@ _HINTS = {
     "monthspan": ("end of", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
     "month": ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
     "lastmonth": ("month",),
+    "nyears": ("years", "decade"),
+    "until": ("until", "till"),
     "todate": ("so far", "to date", "to-date"),
     "monthsto": ("months",),
     "yearend": ("end of",),
     "pastyear": ("past", "last"),
     "sofar": ("end of last month",),
-    "again": ("in the",),
+    "again": ("in the", "during the"),
     "same": ("same", "that "),
     "that": ("year",),
     "next": ("year",),
     "annual": ("annual", "yearly", "full-year"),
+    "fullyear": ("whole year", "entire year", "full year"),
     "years": ("pandemic", "years"),
     "prev": ("year", "prior"),
     "rel": ("year",),
     "decade": ("0s",),
-    "each": ("year",),
+    "each": ("year", "annual"),
+    "era": (
+        "under",
+        "during",
+        " era",
+        " rule",
+        "regime",
+        "reign",
+        "leadership",
+        "government",
+        "administration",
+        "presidency",
+    ),
+    "open": ("before", "after", "prior", "pre-"),
+    "name": ("olympic", "games", "cup", "expo", "summit"),
     "year": ("19", "20"),
 }
 _COMPILED = [
@@ -187,6 +241,7 @@ class When:
     kind: str  # year | rel | prev | since | span | quarter | half | months | monthspan | month | lastmonth
     year: int | None
     period: str | None = None
+    years: int = 0  # "the next five years": how many, until resolved against the year they count from
 
 
 def _relative(phrase: str | None, published: Published | None) -> int | None:
@@ -285,9 +340,28 @@ def _when(kind: str, m: re.Match[str], i: int, published: Published | None) -> W
         return When(m.start(), m.end(), "monthspan", year, label)
     if kind == "yearstart":
         return When(m.start(), m.end(), "year", int(groups["y"]))
+    if kind == "nyears":
+        n = 10 if groups.get("decade") else (_WORDS.get(groups["n"].lower()) or int(groups["n"]))
+        till = groups.get("till")
+        direction = groups["dir"].lower()
+        if till:  # "for the next five years till last year": the five years ending then
+            end = _relative(till, published)
+            if end is None:
+                return When(m.start(), m.end(), "years", None)
+            return When(m.start(), m.end(), "span", None, f"{end - n + 1}-{end}")
+        side = "nextyears" if direction in ("next", "following") else direction + "years"
+        return When(m.start(), m.end(), side.replace("lastyears", "pastyears"), None, None, n)
+    if kind == "fullyear":
+        return (
+            When(m.start(), m.end(), "year", int(groups["y"]))
+            if groups.get("y")
+            else When(m.start(), m.end(), "annual", None)
+        )
+    if kind == "until":
+        return When(m.start(), m.end(), kind, int(groups["y"]))
     if kind == "pastyear":  # "in the last year": the twelve months before publication, mostly the year before
         return When(m.start(), m.end(), kind, published.year - 1 if published else None)
-    if kind in ("since", "prev", "paren", "each", "that", "annual", "years", "again", "next"):
+    if kind in ("since", "prev", "paren", "each", "that", "annual", "years", "again", "next", "open", "name", "era"):
         return When(m.start(), m.end(), kind, None)
     if kind in ("todate", "sofar"):
         if published is None or published.month is None or published.month == 1:
@@ -319,6 +393,20 @@ def _resolve(
         named = [b.year for b in before if b.year is not None and b.kind != "prev"]
         anchor = named[-1] if named else None  # a year named later in the sentence is another story
         return replace(w, year=anchor - 1 if anchor else (current - 1 if current else None))
+    if w.kind in ("nextyears", "previousyears", "pastyears", "until"):
+        named = [b.year for b in before if b.year is not None and b.kind in _NAMING]
+        if w.kind == "until":  # "In 2006 ... until 2012": the years from then to the one before
+            start = named[-1] if named else None
+            if start is None or w.year is None or start >= w.year:
+                return replace(w, kind="year")
+            return replace(w, year=None, period=f"{start}-{w.year - 1}")
+        if w.kind == "nextyears":
+            return replace(w, kind="span", period=f"{named[-1] + 1}-{named[-1] + w.years}") if named else None
+        ref = named[-1] if named and w.kind == "previousyears" else current
+        if ref is None:
+            return None
+        kind = "span" if w.kind == "previousyears" else "pastspan"
+        return replace(w, kind=kind, period=f"{ref - w.years}-{ref - 1}")
     if w.kind == "next":
         named = [b.year for b in before if b.year is not None and b.kind != "prev"]
         return replace(w, year=named[-1] + 1) if named else None
