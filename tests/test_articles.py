@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from conftest import LocalServer, data
 
 from pipeline.cli import main
-from pipeline.extract import choose, remove_boilerplate
 from pipeline.extract.articles import MIN_TEXT_CHARS, PageInput, decode_html, extract, extract_many
+from pipeline.extract.body import choose, remove_boilerplate
 from pipeline.extract.dates import url_date
 
 URL = "https://news.example.org/world/defectors-2023"
