@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 import trafilatura
 from trafilatura.utils import load_html
 
-from pipeline import extraction
 from pipeline.extract import articles
+from pipeline.extract import body as extraction
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 BENCH = SHARED / "benchmarks" / "zyte-article-extraction"
