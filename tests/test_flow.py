@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from conftest import LOADED_TABLES, DemoLake, LocalServer, lake_settings
 
-from pipeline import articles, flow, warehouse
+from pipeline import archive, articles, flow, warehouse
 from pipeline.demo.server import SITE
 from pipeline.errors import SchemaFailure
 from pipeline.records import Feed
@@ -377,3 +377,32 @@ def test_a_feed_too_slow_to_parse_is_its_own_error_and_the_other_feeds_load(
         entries = con.execute("SELECT feed, url FROM entries").fetchall()
     assert polls["wire"] == "changed" and "NEWSFIGURES_FEED_PARSE_TIMEOUT" in polls["junk"]
     assert entries == [("wire", server.url("/good.html"))]
+
+
+def test_a_damaged_archive_file_is_one_failed_page_and_a_new_fetch_repairs_it(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    one = ARTICLE.format(title="Arrivals", sentence="A total of 196 North Korean defectors arrived last year.")
+    two = ARTICLE.format(title="Arrivals fall", sentence="Only 67 North Korean defectors arrived in 2022.")
+    feed = serve_articles(server, {"/one.html": one, "/two.html": two})
+    settings = lake_settings(tmp_path, (feed,))
+    flow.run(settings, trigger="test")
+    with warehouse.connect(settings, read_only=True) as con:
+        (sha,) = con.execute("SELECT body_sha256 FROM pages WHERE url = ?", [server.url("/one.html")]).fetchone()
+    path = archive.path_for(settings.archive_dir, sha)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])  # a disk that filled up, a copy cut short
+
+    counts = flow.reprocess(settings, "reprocess-damaged", since=datetime(2000, 1, 1, tzinfo=UTC))
+
+    assert counts == {"articles": 1, "no_article": 1, "quarantined": 0}
+    with warehouse.connect(settings, read_only=True) as con:
+        found = dict(con.execute("SELECT url, status || ': ' || coalesce(reason, '') FROM articles").fetchall())
+    assert found[server.url("/two.html")] == "ok: "
+    assert found[server.url("/one.html")].startswith("no_article: extraction failed: archived body unreadable: ")
+    assert f"archived response {sha} is damaged" in found[server.url("/one.html")]
+
+    serve_articles(server, {"/one.html": one, "/two.html": two, "/copy.html": one})  # the same body, a new entry
+    _, stages = flow.run(settings, trigger="test")
+
+    assert stages["extract_articles"]["articles"] == 1
+    assert archive.read(settings.archive_dir, sha).body == one.encode()
