@@ -406,3 +406,24 @@ def test_a_damaged_archive_file_is_one_failed_page_and_a_new_fetch_repairs_it(
 
     assert stages["extract_articles"]["articles"] == 1
     assert archive.read(settings.archive_dir, sha).body == one.encode()
+
+
+def test_an_article_with_more_figures_than_the_cap_loads_the_first_and_records_the_rest(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    many = " ".join(f"In {year}, {100 + year - 2000} North Korean defectors arrived." for year in range(2000, 2012))
+    feed = serve_articles(server, {"/many.html": ARTICLE.format(title="Arrivals by year", sentence=many)})
+    settings = lake_settings(tmp_path, (feed,), max_figures_per_article=5)
+
+    run_id, stages = flow.run(settings, trigger="test")
+
+    with warehouse.connect(settings, read_only=True) as con:
+        loaded = con.execute("SELECT figure_no FROM figures ORDER BY figure_no").fetchall()
+        held = con.execute(
+            "SELECT run_id, check_name, bad_value, reason, article_url FROM quarantine WHERE table_name = 'figures'"
+        ).fetchall()
+    assert loaded == [(n,) for n in range(1, 6)]
+    [(held_run, check, bad, reason, url)] = held
+    assert (held_run, check, url) == (run_id, "figures_per_article", server.url("/many.html"))
+    assert int(bad) > 5 and f"the first 5 of its {bad} figures are loaded" in reason
+    assert stages["find_figures"]["over_cap"] == 1
