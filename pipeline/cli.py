@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipeline.records import Published
@@ -20,7 +21,25 @@ DEMO_PORT = 8765  # a fixed port keeps the demo's URLs, and so its entries, the 
 console = Console()
 
 
-@click.group()
+PRIVATE_HINT = (
+    "(the address is not public: set NEWSFIGURES_ALLOW_PRIVATE_ADDRESSES=true to fetch from loopback or private "
+    "addresses, e.g. a local test server)"
+)
+
+
+class _Group(click.Group):
+    """Configuration errors are one line (``Error: ...``) and exit 1, with no traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from pipeline.errors import ConfigError
+
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise click.ClickException(" ".join(str(exc).split())) from exc
+
+
+@click.group(cls=_Group)
 @click.option("-v", "--verbose", is_flag=True, help="Log every stage's progress.")
 def main(verbose: bool) -> None:
     """newsfigures: figures the news reports, checked against official statistics."""
@@ -34,9 +53,12 @@ def main(verbose: bool) -> None:
 @click.option("--feed", "feeds", multiple=True, help="Poll only this feed (by name); repeatable.")
 def run(feeds: tuple[str, ...]) -> None:
     """One full pass: poll feeds, fetch pages, extract articles and figures, validate, load."""
+    from pipeline.settings import select_feeds
+
     settings = Settings.from_env()
     if not settings.feeds:
         raise click.ClickException(f"no feeds configured in {settings.feeds_file}")
+    select_feeds(settings, feeds)
     _run(settings, trigger="cli", feeds=feeds or None)
 
 
@@ -75,6 +97,32 @@ def _run(settings: Settings, *, trigger: str, feeds: tuple[str, ...] | None) -> 
         table.add_row(stage, ", ".join(f"{k} {v}" for k, v in numbers.items()))
     Console(width=max(console.width, 110)).print(table)
     _alert(settings, run_id, trigger, counts)
+    failed = _poll_errors(settings, run_id)
+    polled = counts.get("poll_feeds", {}).get("polled", 0)
+    if polled and len(failed) == polled:
+        raise click.ClickException(f"every feed failed ({len(failed)} of {polled}): nothing new was fetched")
+
+
+def _poll_errors(settings: Settings, run_id: str) -> list[str]:
+    """Print each feed that failed to poll in this run, with what to do about a refused private address."""
+    from pipeline import warehouse
+
+    with warehouse.connect(settings, read_only=True) as con:
+        rows = con.execute(
+            "SELECT feed, error FROM feed_polls WHERE run_id = ? AND outcome = 'error' ORDER BY feed", [run_id]
+        ).fetchall()
+    for feed, error in rows:
+        hint = f" {PRIVATE_HINT}" if _private_refusal(error or "") else ""
+        console.print(
+            f"[red]feed {escape(str(feed))} failed:[/] {escape(str(error))}{hint}", soft_wrap=True, highlight=False
+        )
+    return [str(feed) for feed, _ in rows]
+
+
+def _private_refusal(error: str) -> bool:
+    return error.startswith("refused: ") and any(
+        f"resolves to {kind} address" in error for kind in ("loopback", "private", "link-local", "unspecified")
+    )
 
 
 def _alert(settings: Settings, run_id: str, trigger: str, counts: dict[str, dict[str, int]]) -> None:

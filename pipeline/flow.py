@@ -22,7 +22,7 @@ from pipeline.errors import SchemaFailure
 from pipeline.findings import Reference, annotate
 from pipeline.frames import ToRead, article_rows, entry_rows, figure_batch, page_rows, poll_rows, schedule_rows
 from pipeline.politeness import Politeness
-from pipeline.settings import Settings
+from pipeline.settings import Settings, select_feeds
 from pipeline.validate import Validated, over_cap, validate
 from schemas import ARTICLES, ENTRIES, FIGURES, PAGES, QUARANTINE
 from schemas.figures import CONTEXT_COLUMNS as FIGURE_CONTEXT
@@ -74,6 +74,8 @@ def poll_feeds(
     Paused feeds are skipped until their pause is over (unless named); with ``due_only``, so are feeds polled
     more recently than their adaptive interval.
     """
+    if feeds:
+        select_feeds(settings, feeds)  # a name not in feeds.toml is a configuration error, not 0 feeds polled
     at = datetime.now(UTC)
     with warehouse.connect(settings) as con:
         schedules = _schedules(con, settings, at)

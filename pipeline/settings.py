@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,7 @@ def load_feeds(path: Path) -> tuple[Feed, ...]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
+        raise ConfigError(f"{path}: {' '.join(str(exc).split())}") from exc
     feeds = []
     for i, item in enumerate(data.get("feeds", [])):
         missing = {"name", "url", "topic"} - item.keys()
@@ -120,6 +121,31 @@ def load_feeds(path: Path) -> tuple[Feed, ...]:
             raise ConfigError(f"{path}: feed {item['name']!r} url must be http(s): {item['url']!r}")
         feeds.append(Feed(name=str(item["name"]), url=str(item["url"]), topic=str(item["topic"])))
     names = [f.name for f in feeds]
-    if len(set(names)) != len(names):
-        raise ConfigError(f"{path}: feed names must be unique")
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ConfigError(
+            f"{path}: duplicate feed name: {', '.join(map(repr, duplicates))} (feed names must be unique)"
+        )
+    topics = known_topics()
+    for f in feeds:
+        if f.topic not in topics:
+            raise ConfigError(
+                f"{path}: feed {f.name!r}: unknown topic {f.topic!r} (known: {', '.join(sorted(topics))})"
+            )
     return tuple(feeds)
+
+
+def known_topics() -> set[str]:
+    """The topics a feed may name: one vocabulary file each under ``pipeline/figures/topics/``."""
+    folder = resources.files("pipeline.figures").joinpath("topics")
+    return {entry.name.removesuffix(".toml") for entry in folder.iterdir() if entry.name.endswith(".toml")}
+
+
+def select_feeds(settings: Settings, names: Sequence[str]) -> tuple[Feed, ...]:
+    """The configured feeds of these names; ``ConfigError`` naming any that is not configured."""
+    configured = {f.name: f for f in settings.feeds}
+    unknown = [name for name in names if name not in configured]
+    if unknown:
+        has = ", ".join(configured) or "no feeds"
+        raise ConfigError(f"unknown feed {', '.join(map(repr, unknown))} ({settings.feeds_file.name} has: {has})")
+    return tuple(configured[name] for name in names)

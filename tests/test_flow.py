@@ -10,7 +10,7 @@ from conftest import LOADED_TABLES, DemoLake, LocalServer, lake_settings
 
 from pipeline import archive, articles, flow, warehouse
 from pipeline.demo.server import SITE
-from pipeline.errors import SchemaFailure
+from pipeline.errors import ConfigError, SchemaFailure
 from pipeline.records import Feed
 from pipeline.settings import Settings
 
@@ -427,3 +427,10 @@ def test_an_article_with_more_figures_than_the_cap_loads_the_first_and_records_t
     assert (held_run, check, url) == (run_id, "figures_per_article", server.url("/many.html"))
     assert int(bad) > 5 and f"the first 5 of its {bad} figures are loaded" in reason
     assert stages["find_figures"]["over_cap"] == 1
+
+
+def test_polling_a_feed_name_that_is_not_configured_is_a_configuration_error(tmp_path: Path) -> None:
+    settings = lake_settings(tmp_path, (Feed("wire", "http://127.0.0.1:9/rss.xml", "defection"),))
+
+    with pytest.raises(ConfigError, match=r"unknown feed 'wyre' \(feeds.toml has: wire\)"):  # as the DAG param
+        flow.poll_feeds(settings, "run-1", feeds=["wyre"])
