@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import sys
+from contextlib import ExitStack
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 from rich.console import Console
@@ -63,27 +65,52 @@ def run(feeds: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.option("--port", default=DEMO_PORT, show_default=True, help="Port for the demo site (0: any free port).")
+@click.option(
+    "--port",
+    default=DEMO_PORT,
+    show_default=True,
+    help="Port for the demo site (0: any free port, for a warehouse of its own: the URLs carry the port).",
+)
 def demo(port: int) -> None:
     """Serve the bundled demo news site locally, run a pass against it, print reported vs official."""
     from pipeline.demo.server import SITE, demo_feeds, serve
 
-    with serve(SITE, port=_free_or_any(port)) as base_url:
+    settings = Settings.from_env(feeds=(), allow_private_addresses=True, host_delay=0.0)
+    served_on = _demo_port_served(settings)
+    with ExitStack() as stack:
+        try:
+            base_url = stack.enter_context(serve(SITE, port=port))
+        except OSError as exc:
+            raise click.ClickException(
+                f"port {port} is busy (is another `newsfigures demo` running?): the demo serves only on the port its"
+                f" warehouse knows it by, so as not to load every article again under new URLs ({exc.strerror})"
+            ) from exc
+        actual = urlsplit(base_url).port
+        if served_on is not None and served_on != actual:
+            raise click.ClickException(
+                f"this warehouse holds the demo site as served on port {served_on}; on port {actual} every article"
+                f" would load again under new URLs: run `newsfigures demo --port {served_on}`, or give this one a"
+                " warehouse of its own (NEWSFIGURES_CATALOG, NEWSFIGURES_DATA_PATH)"
+            )
         console.print(f"Demo news site at [bold]{base_url}[/] (3 outlets: wire RSS, herald Atom, retire RSS)")
-        settings = Settings.from_env(feeds=demo_feeds(base_url), allow_private_addresses=True, host_delay=0.0)
+        settings = replace(settings, feeds=demo_feeds(base_url))
         _run(settings, trigger="demo", feeds=None)
     _print_reported_vs_official(settings)
     console.print(f"Warehouse: {settings.catalog} — open it with [bold]make sql[/]")
 
 
-def _free_or_any(port: int) -> int:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            console.print(f"[yellow]port {port} is busy; using a free port (the demo's URLs will differ)[/]")
-            return 0
-    return port
+def _demo_port_served(settings: Settings) -> int | None:
+    """The port of the demo site whose feeds this warehouse already follows (None: no demo run yet)."""
+    from pipeline import warehouse
+    from pipeline.demo.server import DEMO_FEEDS
+    from pipeline.errors import WarehouseError
+
+    try:
+        with warehouse.connect(settings, read_only=True) as con:
+            row = con.execute("SELECT url FROM feed_state WHERE feed = ?", [DEMO_FEEDS[0][0]]).fetchone()
+    except WarehouseError:
+        return None
+    return urlsplit(row[0]).port if row else None
 
 
 def _run(settings: Settings, *, trigger: str, feeds: tuple[str, ...] | None) -> None:

@@ -1,5 +1,6 @@
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -166,3 +167,29 @@ def test_a_failing_feed_is_shown_without_verbose_and_the_others_load(
     assert result.exit_code == 0, result.output
     assert "feed bad failed: HTTP 500" in result.output
     assert "NEWSFIGURES_ALLOW_PRIVATE_ADDRESSES" not in result.output
+
+
+def test_a_second_demo_never_loads_the_site_again_under_another_port(lake_env: dict[str, str]) -> None:
+    from pipeline import warehouse
+    from pipeline.settings import Settings
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    first = CliRunner().invoke(main, ["demo", "--port", str(port)], env=lake_env)
+    assert first.exit_code == 0, first.output
+
+    with socket.socket() as holder:  # another demo, or anything else, holds the port
+        holder.bind(("127.0.0.1", port))
+        holder.listen()
+        busy = CliRunner().invoke(main, ["demo", "--port", str(port)], env=lake_env)
+    elsewhere = CliRunner().invoke(main, ["demo", "--port", "0"], env=lake_env)
+
+    assert busy.exit_code == 1 and isinstance(busy.exception, SystemExit), busy.output
+    assert f"port {port} is busy" in busy.output and busy.output.count("\n") == 1
+    assert elsewhere.exit_code == 1 and isinstance(elsewhere.exception, SystemExit), elsewhere.output
+    assert f"this warehouse holds the demo site as served on port {port}" in elsewhere.output
+    settings = Settings(catalog=lake_env["NEWSFIGURES_CATALOG"], data_path=lake_env["NEWSFIGURES_DATA_PATH"])
+    with warehouse.connect(settings, read_only=True) as con:
+        ports = con.execute("SELECT DISTINCT regexp_extract(url, ':([0-9]+)/', 1) FROM entries").fetchall()
+    assert ports == [(str(port),)]
