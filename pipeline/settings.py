@@ -43,6 +43,7 @@ class Settings:
     poll_interval: float = 300.0
     quarantine_threshold: float = 0.2
     snapshot_retention_days: int = 30
+    file_retention_hours: float = 48.0  # a replaced or expired Parquet file is deleted only this long after
     alert_smtp_url: str = ""  # smtp://[user:password@]host:port; empty: no e-mail (unless Airflow's newsfigures_smtp)
     alert_email_from: str = "newsfigures@localhost"
     alert_email_to: str = ""  # comma-separated
