@@ -256,31 +256,32 @@ def migrate() -> None:
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
+@click.option("--print-attach", is_flag=True, help="Print the SQL that attaches the configured lake, for any DuckDB.")
 @click.argument("duckdb_args", nargs=-1, type=click.UNPROCESSED)
-def sql(duckdb_args: tuple[str, ...]) -> None:
-    """A DuckDB prompt with the lake attached read-only (warehouse/attach.sql); extra arguments go to duckdb."""
+def sql(print_attach: bool, duckdb_args: tuple[str, ...]) -> None:
+    """A DuckDB prompt with the configured lake (NEWSFIGURES_CATALOG, NEWSFIGURES_DATA_PATH) attached read-only;
+    extra arguments go to duckdb."""
     import os
     import shutil
     from pathlib import Path
 
     from pipeline import warehouse
     from pipeline.errors import WarehouseError
-    from pipeline.settings import PROJECT_ROOT
 
-    settings = Settings.from_env()
+    settings = Settings.from_env(feeds=())
     try:
         warehouse.connect(settings, read_only=True).close()
     except WarehouseError as exc:
         raise click.ClickException(
             f"no warehouse to query yet: run `make demo` or `newsfigures run` first ({exc})"
         ) from exc
-    if settings.catalog != Settings().catalog:
-        raise click.ClickException(
-            f"warehouse/attach.sql attaches the default lake, not {settings.catalog}: edit its ATTACH line"
-        )
+    statements = warehouse.attach_statements(settings, read_only=True)
+    if print_attach:
+        click.echo("".join(f"{statement};\n" for statement in statements), nl=False)
+        return
     duckdb = shutil.which("duckdb", path=str(Path(sys.executable).parent)) or shutil.which("duckdb") or "duckdb"
-    os.chdir(PROJECT_ROOT)  # attach.sql names the lake and the extensions relative to the repository root
-    os.execv(duckdb, [duckdb, "-init", "warehouse/attach.sql", *duckdb_args])
+    commands = [arg for statement in statements for arg in ("-cmd", statement)]
+    os.execv(duckdb, [duckdb, *commands, *duckdb_args])
 
 
 @main.command()

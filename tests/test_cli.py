@@ -193,3 +193,24 @@ def test_a_second_demo_never_loads_the_site_again_under_another_port(lake_env: d
     with warehouse.connect(settings, read_only=True) as con:
         ports = con.execute("SELECT DISTINCT regexp_extract(url, ':([0-9]+)/', 1) FROM entries").fetchall()
     assert ports == [(str(port),)]
+
+
+def test_sql_attaches_the_configured_lake_not_the_demo_one(tmp_path: Path, lake_env: dict[str, str]) -> None:
+    assert CliRunner().invoke(main, ["migrate"], env=lake_env).exit_code == 0
+    env = {**os.environ, **lake_env}
+    newsfigures = Path(sys.executable).parent / "newsfigures"
+
+    done = subprocess.run(
+        [newsfigures, "sql", "-csv", "-c", "SELECT count(*) AS runs FROM runs; SELECT path FROM duckdb_databases() "
+         "WHERE database_name = 'news'"],
+        env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, cwd=tmp_path,
+    )  # fmt: skip
+    printed = subprocess.run(
+        [newsfigures, "sql", "--print-attach"], env=env, capture_output=True, text=True, cwd=tmp_path
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["runs", "0", "path", lake_env["NEWSFIGURES_CATALOG"]]
+    assert printed.returncode == 0, printed.stderr
+    assert f"ATTACH 'ducklake:{lake_env['NEWSFIGURES_CATALOG']}' AS news" in printed.stdout
+    assert f"DATA_PATH '{lake_env['NEWSFIGURES_DATA_PATH']}'" in printed.stdout and "READ_ONLY" in printed.stdout
