@@ -19,6 +19,7 @@ from pipeline.demo.server import SITE
 from pipeline.frames import ToRead, figure_rows
 from pipeline.validate import validate
 from schemas import FIGURES
+from schemas.figures import CONTEXT_COLUMNS
 
 
 def demo_articles() -> list[ToRead]:
@@ -48,11 +49,11 @@ def main() -> None:
     frames = [one_pass.assign(article_url=one_pass["article_url"] + f"?copy={n}") for n in range(copies)]
     frame = pd.concat(frames, ignore_index=True).head(args.rows)
     broken = frame.index[::100]
-    frame.loc[broken, "span_text"] = "not in the text"
+    frame.loc[broken, ["span_text", "span_matches_text"]] = ["not in the text", False]
     started = time.perf_counter()
     checked = validate(
         frame, FIGURES, table="figures", row_key=lambda r: f"{r['article_url']}#{r['span_start']}",
-        url_column="article_url", run_id="bench", at=at, context_columns=["article_text", "article_published_at"],
+        url_column="article_url", run_id="bench", at=at, context_columns=CONTEXT_COLUMNS,
     )  # fmt: skip
     validate_s = time.perf_counter() - started
     per_row_extract = extract_s / len(one_pass)

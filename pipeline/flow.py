@@ -20,11 +20,12 @@ import pandas as pd
 from pipeline import archive, articles, dedup, feeds, figures, http, pages, schedule, warehouse
 from pipeline.errors import SchemaFailure
 from pipeline.findings import Reference, annotate
-from pipeline.frames import ToRead, article_rows, entry_rows, figure_rows, page_rows, poll_rows, schedule_rows
+from pipeline.frames import ToRead, article_rows, entry_rows, figure_batch, page_rows, poll_rows, schedule_rows
 from pipeline.politeness import Politeness
-from pipeline.settings import Settings
-from pipeline.validate import Validated, validate
+from pipeline.settings import Settings, select_feeds
+from pipeline.validate import Validated, over_cap, validate
 from schemas import ARTICLES, ENTRIES, FIGURES, PAGES, QUARANTINE
+from schemas.figures import CONTEXT_COLUMNS as FIGURE_CONTEXT
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,8 @@ def poll_feeds(
     Paused feeds are skipped until their pause is over (unless named); with ``due_only``, so are feeds polled
     more recently than their adaptive interval.
     """
+    if feeds:
+        select_feeds(settings, feeds)  # a name not in feeds.toml is a configuration error, not 0 feeds polled
     at = datetime.now(UTC)
     with warehouse.connect(settings) as con:
         schedules = _schedules(con, settings, at)
@@ -274,15 +277,16 @@ def find_figures(settings: Settings, run_id: str) -> dict[str, int]:
     with warehouse.connect(settings) as con:
         backlog = [ToRead(*row) for row in con.execute(UNREAD_ARTICLES).fetchall()]
         at = datetime.now(UTC)
+        batch = figure_batch(backlog, run_id, at, max_per_article=settings.max_figures_per_article)
         checked = validate(
-            figure_rows(backlog, run_id, at),
+            batch.rows,
             FIGURES,
             table="figures",
             row_key=_figure_key,
             url_column="article_url",
             run_id=run_id,
             at=at,
-            context_columns=["article_text", "article_published_at"],
+            context_columns=FIGURE_CONTEXT,
         )
         reference = Reference.from_rows(con.execute(REFERENCE).fetchall())
         loaded = checked.valid.assign(findings=annotate(checked.valid, reference))
@@ -291,6 +295,7 @@ def find_figures(settings: Settings, run_id: str) -> dict[str, int]:
             warehouse.execute(con, "DELETE FROM figures WHERE article_url IN (SELECT url FROM read_urls)", frames=read)
             warehouse.merge(con, "figures", loaded, FIGURE_KEY)
             _quarantine(con, checked.quarantine)
+            _quarantine(con, over_cap(batch.over_cap, settings.max_figures_per_article, run_id=run_id, at=at))
             warehouse.execute(
                 con,
                 "UPDATE articles SET figures_version = ? WHERE url IN (SELECT url FROM read_urls)",
@@ -303,8 +308,11 @@ def find_figures(settings: Settings, run_id: str) -> dict[str, int]:
         "figures": len(loaded),
         "with_findings": disagreeing,
         "quarantined": checked.failed,
+        "over_cap": len(batch.over_cap),
     }
-    log.info("read %d articles: %d figures loaded (%d with findings), %d quarantined", *counts.values())
+    log.info(
+        "read %d articles: %d figures loaded (%d with findings), %d quarantined, %d over the cap", *counts.values()
+    )
     _fail_over_threshold(settings, "figures", checked)
     return counts
 
