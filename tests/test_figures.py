@@ -416,3 +416,16 @@ def test_a_surveys_size_is_a_figure_and_half_of_last_years_pace_is_a_change() ->
 def test_a_spelled_count_followed_by_its_verb_is_a_figure() -> None:
     text = "Defections slowed in 2021. In the fourth quarter, just two arrived, and only three crossed the year before."
     assert [f[0] for f in _article(text, "2022-01-15")] == ["two", "three"]
+
+
+def test_the_statistic_as_subject_a_split_in_apposition_and_half_the_peak_dated_by_its_own_year() -> None:
+    text = (
+        "In 2016, 1,418 North Koreans defected to the South. The vast majority, 1,121, were women. "
+        "Defections by elites rose to at least 15. The 2016 total was half the 2009 peak."
+    )
+    assert [(f[0], f[1], f[3]) for f in _article(text, "2017-01-10")] == [
+        ("1,418", "arrivals", 2016),
+        ("1,121", "arrivals", 2016),
+        ("at least 15", "arrivals", 2016),
+        ("half", "arrivals", 2016),
+    ]

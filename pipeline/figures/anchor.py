@@ -17,6 +17,7 @@ _BASE = re.compile(
 )
 # "almost triple the previous year's 67": the base, when the time is "the previous year"
 _BASE_MULTIPLE = re.compile(r"\b(?:triple|double|twice|thrice|quadruple|half)\s*$", re.I)
+_THE_MULTIPLE = re.compile(r"\b(?:triple|double|twice|thrice|quadruple|half)\s+the\s+$", re.I)
 _ASIDE = re.compile(r"[^,;.]{0,40},")  # the figure's noun phrase, then a comma: an aside before its verb
 _SINCE = re.compile(r"\bsince\s+$", re.I)
 _TO = re.compile(r"\s*,?\s*to\s+(?:[a-z]+\s+)?", re.I)
@@ -52,6 +53,8 @@ def _is_base(before: str, w: When, wider: str = "") -> bool:
     """Whether the time dates the base of a comparison ("up from 67 in 2022", "ten more than those who arrived in
     2017"), not the figure."""
     if _BASE.search(before) is not None or _THAN.search(wider) is not None:
+        return True
+    if _THE_MULTIPLE.search(before) is not None:  # "half the 2009 peak", "twice the 2022 level"
         return True
     return w.kind == "prev" and _BASE_MULTIPLE.search(before) is not None
 
