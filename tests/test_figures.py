@@ -93,6 +93,8 @@ def test_split_by_sex_in_either_order() -> None:
         ("Last year, two-thousand-914 defectors arrived.", ("count", 2914, "exact", "arrivals")),
         ("Over 1k defectors arrived in 2019.", ("count", 1000, "at_least", "arrivals")),
         ("A couple hundred defectors arrived in 2004.", ("count", 200, "approximate", "arrivals")),
+        ("Defectors say the famine killed up to 3 million people.", ("count", 3_000_000, "at_most", "other")),
+        ("Arrivals were revised up to 2,402 in 2010.", ("count", 2402, "exact", "arrivals")),
     ],
 )
 def test_numbers_and_hedges(text: str, expected: tuple[object, ...]) -> None:
