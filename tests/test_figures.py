@@ -431,3 +431,14 @@ def test_the_statistic_as_subject_a_split_in_apposition_and_half_the_peak_dated_
         ("at least 15", "arrivals", 2016),
         ("half", "arrivals", 2016),
     ]
+
+
+def test_a_place_in_an_earlier_clause_and_of_them_names_the_nearest_count() -> None:
+    text = (
+        "When Park crossed into China in 2015, she was one of roughly 1,275 North Koreans who reached South Korea "
+        "that year. Last year, just 236 made the journey, and in the first three months of this year only 38 "
+        "arrived. Women accounted for 31 of them."
+    )
+    got = _article(text, "2025-05-02")
+    assert got[0][1:4] == ("arrivals", None, 2015)
+    assert got[-1][3:] == (2025, "Q1")

@@ -174,7 +174,7 @@ def count_metric(
         return Decision(vocab.other_metric, "rate")
     if _SAMPLE.search(before[-40:]) or _SAMPLE.search(clause):
         return Decision(vocab.other_metric, "sample")
-    if vocab.elsewhere(clause):
+    if vocab.elsewhere(_narrow(clause, before)):  # not "When she crossed into China, she was one of 1,275 who"
         return Decision(vocab.other_metric, "elsewhere")
     if value is not None and value > vocab.period_max and periodic and cue == vocab.default_metric:
         own_year = when is not None and when.year is not None and when.kind not in ("sofar", "todate")
