@@ -442,3 +442,8 @@ def test_a_place_in_an_earlier_clause_and_of_them_names_the_nearest_count() -> N
     got = _article(text, "2025-05-02")
     assert got[0][1:4] == ("arrivals", None, 2015)
     assert got[-1][3:] == (2025, "Q1")
+
+
+def test_months_across_a_year_end_are_one_span_with_no_year() -> None:
+    text = "The report drew on 210 defectors interviewed between November 2022 and October 2023."
+    assert _article(text, "2024-03-01")[0][3:] == (None, "Nov 2022-Oct 2023")
