@@ -447,3 +447,9 @@ def test_a_place_in_an_earlier_clause_and_of_them_names_the_nearest_count() -> N
 def test_months_across_a_year_end_are_one_span_with_no_year() -> None:
     text = "The report drew on 210 defectors interviewed between November 2022 and October 2023."
     assert _article(text, "2024-03-01")[0][3:] == (None, "Nov 2022-Oct 2023")
+
+
+def test_the_month_a_yearly_figure_was_told_in_is_no_period() -> None:
+    text = "How many defectors reached the South in 1999 is unclear; an official put the number at 140 in October."
+    assert _article(text, "2000")[0][3:] == (1999, None)
+    assert _article("In October 1999, 14 defectors reached the South.")[0][3:] == (1999, "October")
