@@ -453,3 +453,14 @@ def test_the_month_a_yearly_figure_was_told_in_is_no_period() -> None:
     text = "How many defectors reached the South in 1999 is unclear; an official put the number at 140 in October."
     assert _article(text, "2000")[0][3:] == (1999, None)
     assert _article("In October 1999, 14 defectors reached the South.")[0][3:] == (1999, "October")
+
+
+def test_a_level_reached_is_a_share_a_comparison_is_no_aside_and_may_be_is_the_present() -> None:
+    text = "The share of women among defectors has been rising, reaching 83 percent this year."
+    assert _article(text, "2016-07-01")[0][2] == "share"
+    text = (
+        "In 2015, 1,275 defectors arrived. That is only 20 fewer than those who arrived in 2014, yet numbers "
+        "were steady in recent years."
+    )
+    assert _article(text, "2016-01-20")[1][3] == 2015
+    assert _article("Up to 200,000 North Koreans may be hiding in China.", "2005-03-01")[0][3] == 2005

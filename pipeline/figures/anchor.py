@@ -18,7 +18,8 @@ _BASE = re.compile(
 # "almost triple the previous year's 67": the base, when the time is "the previous year"
 _BASE_MULTIPLE = re.compile(r"\b(?:triple|double|twice|thrice|quadruple|half)\s*$", re.I)
 _THE_MULTIPLE = re.compile(r"\b(?:triple|double|twice|thrice|quadruple|half)\s+the\s+$", re.I)
-_ASIDE = re.compile(r"[^,;.]{0,40},")  # the figure's noun phrase, then a comma: an aside before its verb
+# the figure's noun phrase, then a comma: an aside before its verb (not a comparison: "ten more than those who ...,")
+_ASIDE = re.compile(r"(?![^,;.]*\b(?:than|who|which|that)\b)[^,;.]{0,40},", re.I)
 _SINCE = re.compile(r"\bsince\s+$", re.I)
 _TO = re.compile(r"\s*,?\s*to\s+(?:[a-z]+\s+)?", re.I)
 _AGAINST = re.compile(

@@ -313,7 +313,7 @@ def sense(toks: list[Token], m: Mention) -> Sense | None:
     before = _near(toks, m.first - 5, m.first)
     hits = list(_CHANGE_BEFORE.finditer(before))
     hit = hits[-1] if hits else None
-    if hit is not None and not re.search(r"\b(?:to|from|at)\b", before[hit.end() :]):
+    if hit is not None and not re.search(r"\b(?:to|from|at|reaching|reached|hitting|hit)\b", before[hit.end() :]):
         return "change"
     after = _near(toks, m.last, m.last + 4)
     if _CHANGE_AFTER.match(after):

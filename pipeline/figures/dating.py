@@ -51,7 +51,7 @@ _MANY_YEARS = re.compile(
 _PRESENT = re.compile(
     r"\b(?:is|are|am|has|have|now|currently|still|remains?|lives?|living|faces?|facing|keeps?|holds?|holding|"
     r"provides?|gets?|deserves?|includes?|stands?|number|numbers|escape|await|awaits|continues?|is being|are being|"
-    r"will|would)\b",
+    r"will|would|may be|might be)\b",
     re.I,
 )
 
