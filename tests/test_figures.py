@@ -464,3 +464,27 @@ def test_a_level_reached_is_a_share_a_comparison_is_no_aside_and_may_be_is_the_p
     )
     assert _article(text, "2016-01-20")[1][3] == 2015
     assert _article("Up to 200,000 North Koreans may be hiding in China.", "2005-03-01")[0][3] == 2005
+
+
+def test_a_table_of_years_gives_one_figure_per_cell_with_its_columns_group() -> None:
+    html = (
+        "<html><body><article><h1>Defectors by year</h1><p>North Korean defectors arriving in South Korea each "
+        "year, as the unification ministry counts them, fell steeply once the pandemic closed the borders.</p>"
+        "<table><tr><th>Year</th><th>Men</th><th>Women</th><th>Total</th></tr>"
+        "<tr><td>2019</td><td>202</td><td>845</td><td>1,047</td></tr>"
+        "<tr><td>2020</td><td>72</td><td>157</td><td>n/a</td></tr></table>"
+        "<p>Source: the Ministry of Unification; the figures for the latest year are provisional.</p>"
+        "</article></body></html>"
+    )
+    text = trafilatura.extract(html, include_tables=True) or ""
+    got = [(f.text, f.metric, f.subgroup, f.year, f.period) for f in extract(text)]
+    assert got == [
+        ("202", "arrivals", "men", 2019, None),
+        ("845", "arrivals", "women", 2019, None),
+        ("1,047", "arrivals", None, 2019, None),
+        ("72", "arrivals", "men", 2020, None),
+        ("157", "arrivals", "women", 2020, None),
+    ]
+    assert all(text[f.start : f.end] == f.text for f in extract(text))
+    weather = "Rainfall by year in Seoul.\n| Year | mm |\n|---|---|\n| 2019 | 1,100 |\n| 2020 | 1,650 |"
+    assert extract(weather) == []

@@ -7,7 +7,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from pipeline.figures import anchor, classify, dating, hedges, links, measure, mentions, sentences, timeref
+from pipeline.figures import anchor, classify, dating, hedges, links, measure, mentions, sentences, tables, timeref
 from pipeline.figures.numbers import Mention, Token, tokenize
 from pipeline.figures.vocab import Vocabulary, load
 from pipeline.records import Figure, Published
@@ -227,13 +227,19 @@ def extract(text: str, *, published: Published | datetime.date | None = None, to
     last_year: int | None = None
     memory = links.Memory()
     before = False
+    tabled = tables.figures(text, vocab, EXTRACTOR_VERSION)  # "| 2019 | 202 | 845 | 1,047 |": read by its axes
+    rows = {f.sentence for f in tabled}
     for sent in sentences.split(text, join_fragments=True):
+        if sent.text.strip() in rows:
+            continue
         now = vocab.is_topical(sent.text)
         found, context, named = _figures_of(text, sent, vocab, published, context, now or before, memory, last_year)
         memory.add(found)
         last_year = named or last_year
         figures.extend(found)
         before = now or bool(found)  # a sentence that stated figures carries the topic to the next
+    if tabled:
+        figures = sorted([*figures, *tabled], key=lambda f: f.start)
     log.debug("found %d figures in %d characters", len(figures), len(text))
     return figures
 
