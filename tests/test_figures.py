@@ -488,3 +488,13 @@ def test_a_table_of_years_gives_one_figure_per_cell_with_its_columns_group() -> 
     assert all(text[f.start : f.end] == f.text for f in extract(text))
     weather = "Rainfall by year in Seoul.\n| Year | mm |\n|---|---|\n| 2019 | 1,100 |\n| 2020 | 1,650 |"
     assert extract(weather) == []
+
+
+def test_a_long_story_that_never_names_the_topic_states_none_of_its_figures() -> None:
+    flood = (
+        "Heavy rain lashed the coast on Tuesday. Some 3,000 residents fled their homes and 120 families were "
+        "resettled in schools, officials said. In 2020, about 1,500 people had to flee similar floods. " * 3
+    )
+    assert len(flood) > 500 and extract(flood, published=Published.parse("2023-08-01")) == []
+    about = "Some 3,000 residents of Seoul were resettled after the floods, 120 of them North Korean defectors."
+    assert [f.metric for f in extract(about)] == ["other", "other"]

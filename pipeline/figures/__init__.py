@@ -218,7 +218,7 @@ def extract(text: str, *, published: Published | datetime.date | None = None, to
     if isinstance(published, datetime.date):
         published = Published.of(published)
     vocab = load(topic)
-    if len(text) > _EXCERPT and not vocab.is_topical(text):
+    if len(text) > _EXCERPT and not vocab.names_topic(text):
         # an article that never names the topic states none of its figures ("300 workers were laid off"); a short
         # excerpt ("Of them, 164 were women") is taken as the caller gives it
         return []
