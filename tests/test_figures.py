@@ -95,6 +95,7 @@ def test_split_by_sex_in_either_order() -> None:
         ("A couple hundred defectors arrived in 2004.", ("count", 200, "approximate", "arrivals")),
         ("Defectors say the famine killed up to 3 million people.", ("count", 3_000_000, "at_most", "other")),
         ("Arrivals were revised up to 2,402 in 2010.", ("count", 2402, "exact", "arrivals")),
+        ("Defectors: 1,047 arrived in 2019. Read 12,408 times · 37 comments", ("count", 1047, "exact", "arrivals")),
     ],
 )
 def test_numbers_and_hedges(text: str, expected: tuple[object, ...]) -> None:
