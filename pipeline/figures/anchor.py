@@ -70,9 +70,12 @@ def pick(
     difference: bool = False,
 ) -> When | None:
     """The time figure ``k`` (of the sentence's figure ``spans``) refers to: the first after it in its clause,
-    else the nearest before, else the article's latest year, else any after.
+    else the nearest before (not a base's: "fell from a year earlier to 84"), else a year later in the sentence that
+    is no other figure's ("a third of defectors ..., a 2016 study found"), else the article's latest year, else any
+    after. Open stretches ("before 2016"), names ("the 2018 Olympics") and eras date nothing here.
 
-    A change refers to its later year, so for changes the base year ("as many as in 2022") is skipped.
+    A change refers to its later year, so for changes the base year ("as many as in 2022", "half the 2009 peak") is
+    skipped; over a span it refers to the span's last year, a difference (``difference``) to the whole span.
     """
     # "since 1998", "since nineteen ninety-eight" start a span; they do not date the figure
     usable = [w for w in times if w.kind not in IGNORED and not _SINCE.search(text[max(0, w.start - 8) : w.start])]
