@@ -72,7 +72,7 @@ def pick(
     """The time figure ``k`` (of the sentence's figure ``spans``) refers to: the first after it in its clause,
     else the nearest before (not a base's: "fell from a year earlier to 84"), else a year later in the sentence that
     is no other figure's ("a third of defectors ..., a 2016 study found"), else the article's latest year, else any
-    after. Open stretches ("before 2016"), names ("the 2018 Olympics") and eras date nothing here.
+    after. Open stretches ("before 2016") and names ("the 2018 Olympics") date nothing; an era anchors with no year.
 
     A change refers to its later year, so for changes the base year ("as many as in 2022", "half the 2009 peak") is
     skipped; over a span it refers to the span's last year, a difference (``difference``) to the whole span.
