@@ -48,7 +48,7 @@ def main() -> None:
     frames = [one_pass.assign(article_url=one_pass["article_url"] + f"?copy={n}") for n in range(copies)]
     frame = pd.concat(frames, ignore_index=True).head(args.rows)
     broken = frame.index[::100]
-    frame.loc[broken, "span_text"] = "not in the text"
+    frame.loc[broken, ["span_text", "span_matches_text"]] = ["not in the text", False]
     started = time.perf_counter()
     checked = validate(frame, "figures", run_id="bench", at=at)
     validate_s = time.perf_counter() - started

@@ -1,11 +1,12 @@
 """
 # Warehouse maintenance: compact files, expire snapshots
 
-**Trigger.** Daily.
+**Trigger.** Daily, from the moment it is deployed (not paused at creation).
 
 **Produces** a tidier lake: rows inlined in the catalog flushed to Parquet, adjacent small Parquet files merged,
 snapshots older than `NEWSFIGURES_SNAPSHOT_RETENTION_DAYS` expired (time travel reaches back that far, no further) and
-files no snapshot needs any more deleted. The task log says how many of each.
+files no snapshot needs any more deleted once `NEWSFIGURES_FILE_RETENTION_HOURS` have passed since they were replaced
+(so a session reading the lake while it runs keeps reading). The task log says how many of each.
 
 **When it fails** it is usually a writer holding the catalog: the task retries. If it keeps failing, read the log; no
 data is at risk, the lake only stays larger until the next success.
@@ -32,6 +33,7 @@ def maintain() -> dict[str, int]:
     dag_display_name="Warehouse maintenance: compact and expire",
     schedule="@daily",
     catchup=False,
+    is_paused_upon_creation=False,  # a daily job that waits to be unpaused never runs
     doc_md=__doc__,
     tags=["newsfigures", "maintenance"],
     default_args={"owner": "newsfigures", "retries": 3, "retry_delay": timedelta(minutes=5)},

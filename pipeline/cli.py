@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import sys
+from contextlib import ExitStack
+from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipeline.records import Published
@@ -19,7 +22,25 @@ DEMO_PORT = 8765  # a fixed port keeps the demo's URLs, and so its entries, the 
 console = Console()
 
 
-@click.group()
+PRIVATE_HINT = (
+    "(the address is not public: set NEWSFIGURES_ALLOW_PRIVATE_ADDRESSES=true to fetch from loopback or private "
+    "addresses, e.g. a local test server)"
+)
+
+
+class _Group(click.Group):
+    """Configuration errors are one line (``Error: ...``) and exit 1, with no traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from pipeline.errors import ConfigError
+
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise click.ClickException(" ".join(str(exc).split())) from exc
+
+
+@click.group(cls=_Group)
 @click.option("-v", "--verbose", is_flag=True, help="Log every stage's progress.")
 def main(verbose: bool) -> None:
     """newsfigures: figures the news reports, checked against official statistics."""
@@ -33,34 +54,62 @@ def main(verbose: bool) -> None:
 @click.option("--feed", "feeds", multiple=True, help="Poll only this feed (by name); repeatable.")
 def run(feeds: tuple[str, ...]) -> None:
     """One full pass: poll feeds, fetch pages, extract articles and figures, validate, load."""
+    from pipeline.settings import select_feeds
+
     settings = Settings.from_env()
     if not settings.feeds:
         raise click.ClickException(f"no feeds configured in {settings.feeds_file}")
+    select_feeds(settings, feeds)
     _run(settings, trigger="cli", feeds=feeds or None)
 
 
 @main.command()
-@click.option("--port", default=DEMO_PORT, show_default=True, help="Port for the demo site (0: any free port).")
+@click.option(
+    "--port",
+    default=DEMO_PORT,
+    show_default=True,
+    help="Port for the demo site (0: any free port, for a warehouse of its own: the URLs carry the port).",
+)
 def demo(port: int) -> None:
     """Serve the bundled demo news site locally, run a pass against it, print reported vs official."""
     from pipeline.demo.server import SITE, demo_feeds, serve
 
-    with serve(SITE, port=_free_or_any(port)) as base_url:
+    settings = Settings.from_env(feeds=(), allow_private_addresses=True, host_delay=0.0)
+    served_on = _demo_port_served(settings)
+    with ExitStack() as stack:
+        try:
+            base_url = stack.enter_context(serve(SITE, port=port))
+        except OSError as exc:
+            raise click.ClickException(
+                f"port {port} is busy (is another `newsfigures demo` running?): the demo serves only on the port its"
+                f" warehouse knows it by, so as not to load every article again under new URLs ({exc.strerror})"
+            ) from exc
+        actual = urlsplit(base_url).port
+        if served_on is not None and served_on != actual:
+            raise click.ClickException(
+                f"this warehouse holds the demo site as served on port {served_on}; on port {actual} every article"
+                f" would load again under new URLs: run `newsfigures demo --port {served_on}`, or give this one a"
+                " warehouse of its own (NEWSFIGURES_CATALOG, NEWSFIGURES_DATA_PATH)"
+            )
         console.print(f"Demo news site at [bold]{base_url}[/] (3 outlets: wire RSS, herald Atom, retire RSS)")
-        settings = Settings.from_env(feeds=demo_feeds(base_url), allow_private_addresses=True, host_delay=0.0)
+        settings = replace(settings, feeds=demo_feeds(base_url))
         _run(settings, trigger="demo", feeds=None)
     _print_reported_vs_official(settings)
     console.print(f"Warehouse: {settings.catalog} — open it with [bold]make sql[/]")
 
 
-def _free_or_any(port: int) -> int:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            console.print(f"[yellow]port {port} is busy; using a free port (the demo's URLs will differ)[/]")
-            return 0
-    return port
+def _demo_port_served(settings: Settings) -> int | None:
+    """The port of the demo site whose feeds this warehouse already follows (None: no demo run yet)."""
+    from pipeline import warehouse
+    from pipeline.demo.server import DEMO_FEEDS
+    from pipeline.errors import WarehouseError
+
+    try:
+        with warehouse.connect(settings, read_only=True) as con:
+            row = con.execute("SELECT url FROM feed_state WHERE feed = ?", [DEMO_FEEDS[0][0]]).fetchone()
+    except WarehouseError:
+        return None
+    return urlsplit(row[0]).port if row else None
 
 
 def _run(settings: Settings, *, trigger: str, feeds: tuple[str, ...] | None) -> None:
@@ -73,6 +122,32 @@ def _run(settings: Settings, *, trigger: str, feeds: tuple[str, ...] | None) -> 
     for stage, numbers in counts.items():
         table.add_row(stage, ", ".join(f"{k} {v}" for k, v in numbers.items()))
     Console(width=max(console.width, 110)).print(table)
+    failed = _poll_errors(settings, run_id)
+    polled = counts.get("poll_feeds", {}).get("polled", 0)
+    if polled and len(failed) == polled:
+        raise click.ClickException(f"every feed failed ({len(failed)} of {polled}): nothing new was fetched")
+
+
+def _poll_errors(settings: Settings, run_id: str) -> list[str]:
+    """Print each feed that failed to poll in this run, with what to do about a refused private address."""
+    from pipeline import warehouse
+
+    with warehouse.connect(settings, read_only=True) as con:
+        rows = con.execute(
+            "SELECT feed, error FROM feed_polls WHERE run_id = ? AND outcome = 'error' ORDER BY feed", [run_id]
+        ).fetchall()
+    for feed, error in rows:
+        hint = f" {PRIVATE_HINT}" if _private_refusal(error or "") else ""
+        console.print(
+            f"[red]feed {escape(str(feed))} failed:[/] {escape(str(error))}{hint}", soft_wrap=True, highlight=False
+        )
+    return [str(feed) for feed, _ in rows]
+
+
+def _private_refusal(error: str) -> bool:
+    return error.startswith("refused: ") and any(
+        f"resolves to {kind} address" in error for kind in ("loopback", "private", "link-local", "unspecified")
+    )
 
 
 def _told(alert: Any, decision: dict[str, Any]) -> None:
@@ -166,31 +241,32 @@ def migrate() -> None:
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
+@click.option("--print-attach", is_flag=True, help="Print the SQL that attaches the configured lake, for any DuckDB.")
 @click.argument("duckdb_args", nargs=-1, type=click.UNPROCESSED)
-def sql(duckdb_args: tuple[str, ...]) -> None:
-    """A DuckDB prompt with the lake attached read-only (warehouse/attach.sql); extra arguments go to duckdb."""
+def sql(print_attach: bool, duckdb_args: tuple[str, ...]) -> None:
+    """A DuckDB prompt with the configured lake (NEWSFIGURES_CATALOG, NEWSFIGURES_DATA_PATH) attached read-only;
+    extra arguments go to duckdb."""
     import os
     import shutil
     from pathlib import Path
 
     from pipeline import warehouse
     from pipeline.errors import WarehouseError
-    from pipeline.settings import PROJECT_ROOT
 
-    settings = Settings.from_env()
+    settings = Settings.from_env(feeds=())
     try:
         warehouse.connect(settings, read_only=True).close()
     except WarehouseError as exc:
         raise click.ClickException(
             f"no warehouse to query yet: run `make demo` or `newsfigures run` first ({exc})"
         ) from exc
-    if settings.catalog != Settings().catalog:
-        raise click.ClickException(
-            f"warehouse/attach.sql attaches the default lake, not {settings.catalog}: edit its ATTACH line"
-        )
+    statements = warehouse.attach_statements(settings, read_only=True)
+    if print_attach:
+        click.echo("".join(f"{statement};\n" for statement in statements), nl=False)
+        return
     duckdb = shutil.which("duckdb", path=str(Path(sys.executable).parent)) or shutil.which("duckdb") or "duckdb"
-    os.chdir(PROJECT_ROOT)  # attach.sql names the lake and the extensions relative to the repository root
-    os.execv(duckdb, [duckdb, "-init", "warehouse/attach.sql", *duckdb_args])
+    commands = [arg for statement in statements for arg in ("-cmd", statement)]
+    os.execv(duckdb, [duckdb, *commands, *duckdb_args])
 
 
 @main.command()

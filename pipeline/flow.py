@@ -19,7 +19,8 @@ import duckdb
 from pipeline import STAGE, STAGES, figures, warehouse
 from pipeline.checks import alerts, policy
 from pipeline.checks.findings import Reference, annotate
-from pipeline.checks.load import Loaded, load
+from pipeline.checks.load import Loaded, load, quarantine
+from pipeline.checks.validate import over_cap
 from pipeline.errors import SchemaFailure
 from pipeline.extract import dedup
 from pipeline.extract.archived import Pending, extract_all
@@ -27,7 +28,6 @@ from pipeline.fetch import pages, schedule
 from pipeline.fetch.feeds import Validators, poll_configured
 from pipeline.settings import Settings
 from pipeline.warehouse import backlog, frames, runs
-from pipeline.warehouse.runs import finish as finish_run
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def poll_feeds(
     """Poll the configured feeds (or the named subset, even if paused) and record polls, new entries, schedules."""
     with warehouse.connect(settings) as con:
         schedules = schedule.of_feeds(settings.feeds, backlog.rows(con, "feed_schedules"), settings, at)
-        chosen = schedule.choose(settings.feeds, schedules, at, named=feeds, due_only=due_only)
+        chosen = schedule.choose(settings, schedules, at, named=feeds, due_only=due_only)
         previous = {feed: Validators(*v) for feed, *v in backlog.rows(con, "feed_validators")}
         results = poll_configured(settings, chosen, previous)
         known = backlog.known_entries(con, [e.url for _, found, _ in results for e in found])
@@ -86,11 +86,9 @@ def poll_feeds(
             new = load(tx, "entries", frames.entry_rows(results, known, run_id, at), run_id=run_id, at=at)
             tx.merge("feed_state", frames.schedule_rows(advanced, run_id))
     outcomes, skipped = polls["outcome"].tolist(), len(settings.feeds) - len(chosen) if not feeds else 0
-    counts = {
-        "polled": len(polls), "changed": outcomes.count("changed"), "errors": outcomes.count("error"),
-        "entries_new": new.loaded, "quarantined": new.quarantined, "skipped": skipped,
-        "paused": sum(1 for s in advanced if s.paused(at)),
-    }  # fmt: skip
+    counts = {"polled": len(polls), "changed": outcomes.count("changed"), "errors": outcomes.count("error"),
+              "entries_new": new.loaded, "quarantined": new.quarantined, "skipped": skipped,
+              "paused": sum(1 for s in advanced if s.paused(at))}  # fmt: skip
     log.info("polled %d feeds: %d changed, %d errors, %d new entries", *list(counts.values())[:4])
     return counts, new
 
@@ -154,19 +152,21 @@ def find_figures(settings: Settings, run_id: str, at: datetime) -> tuple[Counts,
     with warehouse.connect(settings) as con:
         unread = [frames.ToRead(*row) for row in backlog.rows(con, "unread_articles")]
         read = [(a, figures.extract(a.text, published=frames.published_of(a), topic=a.topic)) for a in unread]
+        batch = frames.figure_batch(read, run_id, at, max_per_article=settings.max_figures_per_article)
         reference = Reference.from_rows(backlog.rows(con, "reference"))
         urls = [a.url for a in unread]
         with warehouse.transaction(con) as tx:
             backlog.replace_figures(tx, urls)
             loaded = load(
-                tx, "figures", frames.figure_rows(read, run_id, at), run_id=run_id, at=at,
+                tx, "figures", batch.rows, run_id=run_id, at=at,
                 enrich=lambda valid: valid.assign(findings=annotate(valid, reference)),
             )  # fmt: skip
+            quarantine(tx, over_cap(batch.over_cap, settings.max_figures_per_article, run_id=run_id, at=at))
             backlog.mark_read(tx, urls, figures.EXTRACTOR_VERSION)
     with_findings = int(loaded.rows["findings"].notna().sum()) if len(loaded.rows) else 0
     counts = {"articles_read": len(unread), "figures": loaded.loaded, "with_findings": with_findings,
-              "quarantined": loaded.quarantined}  # fmt: skip
-    log.info("read %d articles: %d figures loaded (%d with findings), %d quarantined", *counts.values())
+              "quarantined": loaded.quarantined, "over_cap": len(batch.over_cap)}  # fmt: skip
+    log.info("read %d articles: %d figures (%d with findings), %d quarantined, %d over the cap", *counts.values())
     return counts, loaded
 
 
@@ -194,7 +194,7 @@ def run(
                 counts[step.name] = {"loaded": failure.total - failure.failed, "quarantined": failure.failed}
                 status = "failed"
     except Exception:
-        finish_run(settings, run_id, status="failed", counts=counts)
+        runs.finish(settings, run_id, status="failed", counts=counts)
         raise
-    finish_run(settings, run_id, status=status, counts=counts)
+    runs.finish(settings, run_id, status=status, counts=counts)
     return run_id, counts

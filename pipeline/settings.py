@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ class Settings:
     poll_interval: float = 300.0
     quarantine_threshold: float = 0.2
     snapshot_retention_days: int = 30
+    file_retention_hours: float = 48.0  # a replaced or expired Parquet file is deleted only this long after
     alert_smtp_url: str = ""  # smtp://[user:password@]host:port; empty: no e-mail (unless Airflow's newsfigures_smtp)
     alert_email_from: str = "newsfigures@localhost"
     alert_email_to: str = ""  # comma-separated
@@ -63,6 +65,9 @@ class Settings:
     near_duplicate_bits: int = 6  # SimHash distance (of 64 bits) at or under which two articles are one story
     feed_parse_timeout: float = 30.0  # seconds one feed's parse may take before it is that feed's error
     archive_retention_days: int = 0  # raw archive files older than this are deleted by maintenance; 0 keeps them
+    max_figures_per_article: int = (
+        500  # figures beyond this many in one article are not loaded (recorded in quarantine)
+    )
     feeds: tuple[Feed, ...] = field(default=())
 
     @classmethod
@@ -107,7 +112,7 @@ def load_feeds(path: Path) -> tuple[Feed, ...]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
+        raise ConfigError(f"{path}: {' '.join(str(exc).split())}") from exc
     feeds = []
     for i, item in enumerate(data.get("feeds", [])):
         missing = {"name", "url", "topic"} - item.keys()
@@ -117,6 +122,31 @@ def load_feeds(path: Path) -> tuple[Feed, ...]:
             raise ConfigError(f"{path}: feed {item['name']!r} url must be http(s): {item['url']!r}")
         feeds.append(Feed(name=str(item["name"]), url=str(item["url"]), topic=str(item["topic"])))
     names = [f.name for f in feeds]
-    if len(set(names)) != len(names):
-        raise ConfigError(f"{path}: feed names must be unique")
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ConfigError(
+            f"{path}: duplicate feed name: {', '.join(map(repr, duplicates))} (feed names must be unique)"
+        )
+    topics = known_topics()
+    for f in feeds:
+        if f.topic not in topics:
+            raise ConfigError(
+                f"{path}: feed {f.name!r}: unknown topic {f.topic!r} (known: {', '.join(sorted(topics))})"
+            )
     return tuple(feeds)
+
+
+def known_topics() -> set[str]:
+    """The topics a feed may name: one vocabulary file each under ``pipeline/figures/topics/``."""
+    folder = resources.files("pipeline.figures").joinpath("topics")
+    return {entry.name.removesuffix(".toml") for entry in folder.iterdir() if entry.name.endswith(".toml")}
+
+
+def select_feeds(settings: Settings, names: Sequence[str]) -> tuple[Feed, ...]:
+    """The configured feeds of these names; ``ConfigError`` naming any that is not configured."""
+    configured = {f.name: f for f in settings.feeds}
+    unknown = [name for name in names if name not in configured]
+    if unknown:
+        has = ", ".join(configured) or "no feeds"
+        raise ConfigError(f"unknown feed {', '.join(map(repr, unknown))} ({settings.feeds_file.name} has: {has})")
+    return tuple(configured[name] for name in names)

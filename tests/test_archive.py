@@ -84,3 +84,56 @@ def test_different_bodies_get_different_files(tmp_path: Path) -> None:
 def test_reading_a_missing_hash_says_so(tmp_path: Path) -> None:
     with pytest.raises(PipelineError, match="no archived response"):
         archive.read(tmp_path, "ab" * 32)
+
+
+def _damage(path: Path, how: str) -> None:
+    data = path.read_bytes()
+    if how == "truncated":
+        path.write_bytes(data[: len(data) * 2 // 3])
+    elif how == "empty":
+        path.write_bytes(b"")
+    else:  # bytes flipped in the middle of the gzip stream
+        middle = len(data) // 2
+        path.write_bytes(data[:middle] + bytes(b ^ 0xFF for b in data[middle : middle + 16]) + data[middle + 16 :])
+
+
+@pytest.mark.parametrize("how", ["truncated", "empty", "corrupted"])
+def test_a_damaged_file_is_refused_on_read_with_its_reason(tmp_path: Path, how: str) -> None:
+    body = bytes(range(256)) * 80  # incompressible enough that a cut falls inside the body
+    sha256 = archive.write(tmp_path, response(body))
+    _damage(archive.path_for(tmp_path, sha256), how)
+
+    with pytest.raises(PipelineError, match=f"archived response {sha256} is damaged"):
+        archive.read(tmp_path, sha256)
+
+
+@pytest.mark.parametrize("how", ["truncated", "empty", "corrupted"])
+def test_writing_over_a_damaged_file_repairs_it(tmp_path: Path, how: str) -> None:
+    body = bytes(range(256)) * 80
+    sha256 = archive.write(tmp_path, response(body))
+    _damage(archive.path_for(tmp_path, sha256), how)
+
+    assert archive.write(tmp_path, response(body)) == sha256
+
+    assert archive.read(tmp_path, sha256).body == body
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [f"{sha256}.warc.gz"]
+
+
+def test_the_file_is_synced_to_disk_before_it_takes_its_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    events: list[str] = []
+    fsync, replace = archive.os.fsync, archive.os.replace
+
+    def synced(fd: int) -> None:
+        events.append("fsync")
+        fsync(fd)
+
+    def renamed(src: str, dst: Path) -> None:
+        events.append("rename")
+        replace(src, dst)
+
+    monkeypatch.setattr(archive.os, "fsync", synced)
+    monkeypatch.setattr(archive.os, "replace", renamed)
+
+    archive.write(tmp_path, response())
+
+    assert events[:2] == ["fsync", "rename"]

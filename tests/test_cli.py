@@ -1,11 +1,13 @@
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import LocalServer
 
 from pipeline.cli import main
 
@@ -94,3 +96,121 @@ def test_sql_before_any_run_says_in_one_line_what_to_run_first(tmp_path: Path) -
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.count("\n") == 1 and "run `make demo` or `newsfigures run` first" in done.stderr
     assert not (tmp_path / "lake").exists()  # asking created nothing
+
+
+FEED = '[[feeds]]\nname = "{name}"\nurl = "{url}"\ntopic = "{topic}"\n'
+
+
+def feeds_file(tmp_path: Path, *feeds: dict[str, str]) -> str:
+    path = tmp_path / "feeds.toml"
+    path.write_text("".join(FEED.format(**({"name": "wire", "topic": "defection"} | f)) for f in feeds))
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("feeds", "message"),
+    [
+        ([{"url": "ftp://127.0.0.1:9/rss"}], "feed 'wire' url must be http(s): 'ftp://127.0.0.1:9/rss'"),
+        ([{"url": "http://127.0.0.1:9/a"}, {"url": "http://127.0.0.1:9/b"}], "duplicate feed name: 'wire'"),
+        ([{"url": "http://127.0.0.1:9/rss", "topic": "weather"}], "feed 'wire': unknown topic 'weather'"),
+        ([{"url": 'http://127.0.0.1:9/rss"\n[[feeds]'}], "feeds.toml: "),  # broken TOML
+    ],
+    ids=["bad-url", "duplicate-name", "unknown-topic", "broken-toml"],
+)
+def test_a_broken_feeds_file_is_one_line_without_traceback_and_fails(
+    tmp_path: Path, lake_env: dict[str, str], feeds: list[dict[str, str]], message: str
+) -> None:
+    env = lake_env | {"NEWSFIGURES_FEEDS_FILE": feeds_file(tmp_path, *feeds)}
+
+    result = CliRunner().invoke(main, ["run"], env=env)
+
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert result.output.count("\n") == 1 and message in result.output, result.output
+
+
+def test_an_unknown_feed_name_is_an_error_naming_the_known_ones(tmp_path: Path, lake_env: dict[str, str]) -> None:
+    env = lake_env | {"NEWSFIGURES_FEEDS_FILE": feeds_file(tmp_path, {"url": "http://127.0.0.1:9/rss"})}
+
+    result = CliRunner().invoke(main, ["run", "--feed", "wyre"], env=env)
+
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert "unknown feed 'wyre' (feeds.toml has: wire)" in result.output
+    assert not Path(lake_env["NEWSFIGURES_CATALOG"].removeprefix("sqlite:")).exists()  # no run was started
+
+
+def test_a_run_whose_every_feed_fails_exits_nonzero_showing_why_and_the_private_address_hint(
+    tmp_path: Path, lake_env: dict[str, str], server: LocalServer
+) -> None:
+    env = lake_env | {
+        "NEWSFIGURES_FEEDS_FILE": feeds_file(tmp_path, {"url": server.route("/rss.xml", body=b"<rss/>")}),
+        "NEWSFIGURES_ALLOW_PRIVATE_ADDRESSES": "false",  # as outside the demo and the tests
+    }
+
+    result = CliRunner().invoke(main, ["run"], env=env)
+
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert "feed wire failed: refused: 127.0.0.1 resolves to loopback address 127.0.0.1" in result.output
+    assert "NEWSFIGURES_ALLOW_PRIVATE_ADDRESSES=true" in result.output
+    assert "every feed failed (1 of 1)" in result.output
+    assert server.seen("/rss.xml") == []  # refused before any request
+
+
+def test_a_failing_feed_is_shown_without_verbose_and_the_others_load(
+    tmp_path: Path, lake_env: dict[str, str], server: LocalServer
+) -> None:
+    good = server.route("/good.xml", body=b'<rss version="2.0"><channel><title>T</title></channel></rss>')
+    bad = server.route("/bad.xml", status=500)
+    path = feeds_file(tmp_path, {"name": "good", "url": good}, {"name": "bad", "url": bad})
+
+    result = CliRunner().invoke(main, ["run"], env=lake_env | {"NEWSFIGURES_FEEDS_FILE": path})
+
+    assert result.exit_code == 0, result.output
+    assert "feed bad failed: HTTP 500" in result.output
+    assert "NEWSFIGURES_ALLOW_PRIVATE_ADDRESSES" not in result.output
+
+
+def test_a_second_demo_never_loads_the_site_again_under_another_port(lake_env: dict[str, str]) -> None:
+    from pipeline import warehouse
+    from pipeline.settings import Settings
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    first = CliRunner().invoke(main, ["demo", "--port", str(port)], env=lake_env)
+    assert first.exit_code == 0, first.output
+
+    with socket.socket() as holder:  # another demo, or anything else, holds the port
+        holder.bind(("127.0.0.1", port))
+        holder.listen()
+        busy = CliRunner().invoke(main, ["demo", "--port", str(port)], env=lake_env)
+    elsewhere = CliRunner().invoke(main, ["demo", "--port", "0"], env=lake_env)
+
+    assert busy.exit_code == 1 and isinstance(busy.exception, SystemExit), busy.output
+    assert f"port {port} is busy" in busy.output and busy.output.count("\n") == 1
+    assert elsewhere.exit_code == 1 and isinstance(elsewhere.exception, SystemExit), elsewhere.output
+    assert f"this warehouse holds the demo site as served on port {port}" in elsewhere.output
+    settings = Settings(catalog=lake_env["NEWSFIGURES_CATALOG"], data_path=lake_env["NEWSFIGURES_DATA_PATH"])
+    with warehouse.connect(settings, read_only=True) as con:
+        ports = con.execute("SELECT DISTINCT regexp_extract(url, ':([0-9]+)/', 1) FROM entries").fetchall()
+    assert ports == [(str(port),)]
+
+
+def test_sql_attaches_the_configured_lake_not_the_demo_one(tmp_path: Path, lake_env: dict[str, str]) -> None:
+    assert CliRunner().invoke(main, ["migrate"], env=lake_env).exit_code == 0
+    env = {**os.environ, **lake_env}
+    newsfigures = Path(sys.executable).parent / "newsfigures"
+
+    done = subprocess.run(
+        [newsfigures, "sql", "-csv", "-c", "SELECT count(*) AS runs FROM runs; SELECT path FROM duckdb_databases() "
+         "WHERE database_name = 'news'"],
+        env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, cwd=tmp_path,
+    )  # fmt: skip
+    printed = subprocess.run(
+        [newsfigures, "sql", "--print-attach"], env=env, capture_output=True, text=True, cwd=tmp_path
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["runs", "0", "path", lake_env["NEWSFIGURES_CATALOG"]]
+    assert printed.returncode == 0, printed.stderr
+    assert f"ATTACH 'ducklake:{lake_env['NEWSFIGURES_CATALOG']}' AS news" in printed.stdout
+    assert f"DATA_PATH '{lake_env['NEWSFIGURES_DATA_PATH']}'" in printed.stdout and "READ_ONLY" in printed.stdout

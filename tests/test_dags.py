@@ -42,6 +42,7 @@ dags = {
         "tags": sorted(dag.tags),
         "doc_md": dag.doc_md or "",
         "catchup": dag.catchup,
+        "paused_at_creation": dag.is_paused_upon_creation,
         "tasks": {
             t.task_id: {
                 "owner": t.owner, "retries": t.retries, "pool": t.pool, "display": t.task_display_name
@@ -87,6 +88,10 @@ def test_every_dag_has_the_house_header(dags: dict[str, Any]) -> None:
             assert task["owner"] not in ("", "airflow"), f"{dag_id}.{task_id} has no owner"
             assert task["retries"] >= 1, f"{dag_id}.{task_id} never retries"
             assert task["display"] != task_id, f"{dag_id}.{task_id} has no display name"
+
+
+def test_the_daily_maintenance_runs_once_deployed_not_paused_at_creation(dags: dict[str, Any]) -> None:
+    assert dags["dags"]["warehouse_maintenance"]["paused_at_creation"] is False  # paused, "daily" would never run
 
 
 def test_every_task_that_writes_the_warehouse_uses_the_writer_pool(dags: dict[str, Any]) -> None:

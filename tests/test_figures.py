@@ -93,6 +93,9 @@ def test_split_by_sex_in_either_order() -> None:
         ("Last year, two-thousand-914 defectors arrived.", ("count", 2914, "exact", "arrivals")),
         ("Over 1k defectors arrived in 2019.", ("count", 1000, "at_least", "arrivals")),
         ("A couple hundred defectors arrived in 2004.", ("count", 200, "approximate", "arrivals")),
+        ("Defectors say the famine killed up to 3 million people.", ("count", 3_000_000, "at_most", "other")),
+        ("Arrivals were revised up to 2,402 in 2010.", ("count", 2402, "exact", "arrivals")),
+        ("Defectors: 1,047 arrived in 2019. Read 12,408 times · 37 comments", ("count", 1047, "exact", "arrivals")),
     ],
 )
 def test_numbers_and_hedges(text: str, expected: tuple[object, ...]) -> None:
@@ -416,3 +419,83 @@ def test_a_surveys_size_is_a_figure_and_half_of_last_years_pace_is_a_change() ->
 def test_a_spelled_count_followed_by_its_verb_is_a_figure() -> None:
     text = "Defections slowed in 2021. In the fourth quarter, just two arrived, and only three crossed the year before."
     assert [f[0] for f in _article(text, "2022-01-15")] == ["two", "three"]
+
+
+def test_the_statistic_as_subject_a_split_in_apposition_and_half_the_peak_dated_by_its_own_year() -> None:
+    text = (
+        "In 2016, 1,418 North Koreans defected to the South. The vast majority, 1,121, were women. "
+        "Defections by elites rose to at least 15. The 2016 total was half the 2009 peak."
+    )
+    assert [(f[0], f[1], f[3]) for f in _article(text, "2017-01-10")] == [
+        ("1,418", "arrivals", 2016),
+        ("1,121", "arrivals", 2016),
+        ("at least 15", "arrivals", 2016),
+        ("half", "arrivals", 2016),
+    ]
+
+
+def test_a_place_in_an_earlier_clause_and_of_them_names_the_nearest_count() -> None:
+    text = (
+        "When Park crossed into China in 2015, she was one of roughly 1,275 North Koreans who reached South Korea "
+        "that year. Last year, just 236 made the journey, and in the first three months of this year only 38 "
+        "arrived. Women accounted for 31 of them."
+    )
+    got = _article(text, "2025-05-02")
+    assert got[0][1:4] == ("arrivals", None, 2015)
+    assert got[-1][3:] == (2025, "Q1")
+
+
+def test_months_across_a_year_end_are_one_span_with_no_year() -> None:
+    text = "The report drew on 210 defectors interviewed between November 2022 and October 2023."
+    assert _article(text, "2024-03-01")[0][3:] == (None, "Nov 2022-Oct 2023")
+
+
+def test_the_month_a_yearly_figure_was_told_in_is_no_period() -> None:
+    text = "How many defectors reached the South in 1999 is unclear; an official put the number at 140 in October."
+    assert _article(text, "2000")[0][3:] == (1999, None)
+    assert _article("In October 1999, 14 defectors reached the South.")[0][3:] == (1999, "October")
+
+
+def test_a_level_reached_is_a_share_a_comparison_is_no_aside_and_may_be_is_the_present() -> None:
+    text = "The share of women among defectors has been rising, reaching 83 percent this year."
+    assert _article(text, "2016-07-01")[0][2] == "share"
+    text = (
+        "In 2015, 1,275 defectors arrived. That is only 20 fewer than those who arrived in 2014, yet numbers "
+        "were steady in recent years."
+    )
+    assert _article(text, "2016-01-20")[1][3] == 2015
+    assert _article("Up to 200,000 North Koreans may be hiding in China.", "2005-03-01")[0][3] == 2005
+
+
+def test_a_table_of_years_gives_one_figure_per_cell_with_its_columns_group() -> None:
+    html = (
+        "<html><body><article><h1>Defectors by year</h1><p>North Korean defectors arriving in South Korea each "
+        "year, as the unification ministry counts them, fell steeply once the pandemic closed the borders.</p>"
+        "<table><tr><th>Year</th><th>Men</th><th>Women</th><th>Total</th></tr>"
+        "<tr><td>2019</td><td>202</td><td>845</td><td>1,047</td></tr>"
+        "<tr><td>2020</td><td>72</td><td>157</td><td>n/a</td></tr></table>"
+        "<p>Source: the Ministry of Unification; the figures for the latest year are provisional.</p>"
+        "</article></body></html>"
+    )
+    text = trafilatura.extract(html, include_tables=True) or ""
+    got = [(f.text, f.metric, f.subgroup, f.year, f.period) for f in extract(text)]
+    assert got == [
+        ("202", "arrivals", "men", 2019, None),
+        ("845", "arrivals", "women", 2019, None),
+        ("1,047", "arrivals", None, 2019, None),
+        ("72", "arrivals", "men", 2020, None),
+        ("157", "arrivals", "women", 2020, None),
+    ]
+    assert all(text[f.start : f.end] == f.text for f in extract(text))
+    weather = "Rainfall by year in Seoul.\n| Year | mm |\n|---|---|\n| 2019 | 1,100 |\n| 2020 | 1,650 |"
+    assert extract(weather) == []
+
+
+def test_a_long_story_that_never_names_the_topic_states_none_of_its_figures() -> None:
+    flood = (
+        "Heavy rain lashed the coast on Tuesday. Some 3,000 residents fled their homes and 120 families were "
+        "resettled in schools, officials said. In 2020, about 1,500 people had to flee similar floods. " * 3
+    )
+    assert len(flood) > 500 and extract(flood, published=Published.parse("2023-08-01")) == []
+    about = "Some 3,000 residents of Seoul were resettled after the floods, 120 of them North Korean defectors."
+    assert [f.metric for f in extract(about)] == ["other", "other"]

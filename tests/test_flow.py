@@ -10,8 +10,9 @@ from conftest import LOADED_TABLES, DemoLake, LocalServer, lake_settings
 
 from pipeline import flow, warehouse
 from pipeline.demo.server import SITE
-from pipeline.errors import SchemaFailure
+from pipeline.errors import ConfigError, SchemaFailure
 from pipeline.extract import articles
+from pipeline.fetch import archive
 from pipeline.records import Feed
 from pipeline.settings import Settings
 
@@ -378,3 +379,60 @@ def test_a_feed_too_slow_to_parse_is_its_own_error_and_the_other_feeds_load(
         entries = con.execute("SELECT feed, url FROM entries").fetchall()
     assert polls["wire"] == "changed" and "NEWSFIGURES_FEED_PARSE_TIMEOUT" in polls["junk"]
     assert entries == [("wire", server.url("/good.html"))]
+
+
+def test_a_damaged_archive_file_is_one_failed_page_and_a_new_fetch_repairs_it(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    one = ARTICLE.format(title="Arrivals", sentence="A total of 196 North Korean defectors arrived last year.")
+    two = ARTICLE.format(title="Arrivals fall", sentence="Only 67 North Korean defectors arrived in 2022.")
+    feed = serve_articles(server, {"/one.html": one, "/two.html": two})
+    settings = lake_settings(tmp_path, (feed,))
+    flow.run(settings, trigger="test")
+    with warehouse.connect(settings, read_only=True) as con:
+        (sha,) = con.execute("SELECT body_sha256 FROM pages WHERE url = ?", [server.url("/one.html")]).fetchone()
+    path = archive.path_for(settings.archive_dir, sha)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])  # a disk that filled up, a copy cut short
+
+    counts = flow.reprocess(settings, "reprocess-damaged", since=datetime(2000, 1, 1, tzinfo=UTC))
+
+    assert counts == {"articles": 1, "no_article": 1, "quarantined": 0}
+    with warehouse.connect(settings, read_only=True) as con:
+        found = dict(con.execute("SELECT url, status || ': ' || coalesce(reason, '') FROM articles").fetchall())
+    assert found[server.url("/two.html")] == "ok: "
+    assert found[server.url("/one.html")].startswith("no_article: extraction failed: archived body unreadable: ")
+    assert f"archived response {sha} is damaged" in found[server.url("/one.html")]
+
+    serve_articles(server, {"/one.html": one, "/two.html": two, "/copy.html": one})  # the same body, a new entry
+    _, stages = flow.run(settings, trigger="test")
+
+    assert stages["extract_articles"]["articles"] == 1
+    assert archive.read(settings.archive_dir, sha).body == one.encode()
+
+
+def test_an_article_with_more_figures_than_the_cap_loads_the_first_and_records_the_rest(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    many = " ".join(f"In {year}, {100 + year - 2000} North Korean defectors arrived." for year in range(2000, 2012))
+    feed = serve_articles(server, {"/many.html": ARTICLE.format(title="Arrivals by year", sentence=many)})
+    settings = lake_settings(tmp_path, (feed,), max_figures_per_article=5)
+
+    run_id, stages = flow.run(settings, trigger="test")
+
+    with warehouse.connect(settings, read_only=True) as con:
+        loaded = con.execute("SELECT figure_no FROM figures ORDER BY figure_no").fetchall()
+        held = con.execute(
+            "SELECT run_id, check_name, bad_value, reason, article_url FROM quarantine WHERE table_name = 'figures'"
+        ).fetchall()
+    assert loaded == [(n,) for n in range(1, 6)]
+    [(held_run, check, bad, reason, url)] = held
+    assert (held_run, check, url) == (run_id, "figures_per_article", server.url("/many.html"))
+    assert int(bad) > 5 and f"the first 5 of its {bad} figures are loaded" in reason
+    assert stages["find_figures"]["over_cap"] == 1
+
+
+def test_polling_a_feed_name_that_is_not_configured_is_a_configuration_error(tmp_path: Path) -> None:
+    settings = lake_settings(tmp_path, (Feed("wire", "http://127.0.0.1:9/rss.xml", "defection"),))
+
+    with pytest.raises(ConfigError, match=r"unknown feed 'wyre' \(feeds.toml has: wire\)"):  # as the DAG param
+        flow.poll_feeds(settings, "run-1", feeds=["wyre"])

@@ -86,3 +86,32 @@ def test_maintenance_prunes_archived_responses_past_their_retention(tmp_path: Pa
 
     assert done["archive_pruned"] == 1
     assert not old.exists() and recent.exists()
+
+
+def test_a_reader_mid_scan_when_maintenance_runs_keeps_reading_until_the_file_retention_passes(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(catalog=f"sqlite:{tmp_path}/c.sqlite", data_path=f"{tmp_path}/data/", feeds=())
+    with warehouse.connect(settings) as con:
+        warehouse.migrate(con)
+        for n in range(8):
+            with warehouse.transaction(con) as tx:
+                tx.append("runs", runs(n, 60_000))
+    analyst = warehouse.connect(settings, read_only=True)
+    try:
+        analyst.execute("SET threads = 1")  # one file after the other, as a long query over a big table reads them
+        scan = analyst.execute("SELECT run_id FROM runs")
+        first = scan.fetchmany(100)
+
+        today = maintenance.maintain(settings, now=datetime.now(UTC))
+
+        assert today["files_merged"] >= 8 and today["files_deleted"] == 0  # replaced, kept for the retention
+        assert len(first) + len(scan.fetchall()) == 480_000  # not "Cannot open file"
+    finally:
+        analyst.close()
+    later = datetime.now(UTC) + timedelta(hours=settings.file_retention_hours + 1)
+
+    done = maintenance.maintain(settings, now=later)
+
+    assert done["files_deleted"] >= 8
+    assert parquet_files(tmp_path) < 8

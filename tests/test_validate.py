@@ -1,9 +1,12 @@
 from datetime import UTC, datetime
 
 import pandas as pd
+import pandera.pandas as pa
 import pytest
 
 from pipeline.checks.validate import validate
+from schemas._checks import wide
+from schemas.figures import CONTEXT_COLUMNS, span_in_text
 
 TEXT = "The ministry said around 800 arrived in 2023, almost three times the 278 of 2022."
 AT = datetime(2024, 3, 1, tzinfo=UTC)
@@ -15,7 +18,6 @@ def figure(**changes: object) -> dict[str, object]:
         "high": None, "hedge": "approximate", "metric": "arrivals", "sense": None, "subgroup": None, "year": 2023,
         "period": None, "span_start": 25, "span_end": 28, "span_text": "800", "sentence": TEXT, "topic": "defection",
         "extractor_version": "test", "loaded_at": AT, "section": "body", "repeats_figure_no": None, "run_id": "run-1",
-        "article_text": TEXT,
         "article_published_at": pd.Timestamp("2024-02-05", tz="UTC"),
     }  # fmt: skip
     row.update(changes)
@@ -23,13 +25,15 @@ def figure(**changes: object) -> dict[str, object]:
 
 
 def check(rows: list[dict[str, object]]):  # type: ignore[no-untyped-def]
+    for row in rows:  # as frames.figure_rows checks the span where the text is
+        row["span_matches_text"] = span_in_text(TEXT, row["span_start"], row["span_end"], row["span_text"])  # type: ignore[arg-type]
     return validate(pd.DataFrame(rows), "figures", run_id="run-1", at=AT)
 
 
 def test_good_rows_pass_typed_and_without_context_columns() -> None:
     result = check([figure()])
     assert result.failed == 0 and len(result.quarantine) == 0
-    assert "article_text" not in result.valid.columns
+    assert not set(CONTEXT_COLUMNS) & set(result.valid.columns)
     assert str(result.valid["year"].dtype) == "Int32"
 
 
@@ -57,7 +61,7 @@ def test_a_bad_row_is_quarantined_with_its_check_and_value_and_the_rest_loads(
     assert row["reason"]
     if bad is not None:
         assert row["bad_value"] == bad
-    assert "article_text" not in row["row_json"]
+    assert not any(column in row["row_json"] for column in CONTEXT_COLUMNS)
 
 
 def test_duplicate_natural_keys_are_caught() -> None:
@@ -101,3 +105,61 @@ def test_a_page_needs_a_body_or_the_reason_it_has_none() -> None:
     result = validate(pd.DataFrame(rows), "pages", run_id="run-1", at=AT)
     assert result.valid["url"].tolist() == ["https://news.example/ok", "https://news.example/failed"]
     assert result.quarantine["check_name"].tolist() == ["body_or_error"]
+
+
+def _validation_peak(padding_words: int) -> tuple[int, int]:
+    """Peak bytes allocated validating 50 failing figures of one article with that much text between them."""
+    import tracemalloc
+
+    from pipeline import figures
+    from pipeline.warehouse.frames import ToRead, figure_rows, published_of
+
+    padding = "Officials " + "said " * padding_words + "so. "
+    text = "".join(f"Some {25_000 + n:,} North Korean defectors arrived in 2023 alone. {padding}" for n in range(50))
+    article = ToRead("https://news.example/long", text, datetime(2024, 2, 1, tzinfo=UTC), "day", None, "defection")
+    read = [(article, figures.extract(text, published=published_of(article), topic=article.topic))]
+    frame = figure_rows(read, "run-1", AT)
+    tracemalloc.start()
+    try:
+        result = validate(frame, "figures", run_id="run-1", at=AT)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.failed == 50 and set(result.quarantine["check_name"]) == {"count_in_range"}
+    return peak, len(text)
+
+
+def test_validation_memory_grows_with_the_rows_not_with_the_article_text() -> None:
+    _validation_peak(10)  # pandera's first validation of a schema builds caches
+    short, _ = _validation_peak(10)
+    long, length = _validation_peak(4_000)
+
+    # 50 failing rows of a 1 MB article: its text once per row would be 50 MB, and more in pandera's copies
+    assert long - short < length, f"{short / 1e6:.1f} MB, then {long / 1e6:.1f} MB with {length / 1e6:.1f} MB of text"
+
+
+def crashing_schema(crash: object) -> pa.DataFrameSchema:
+    """A schema whose wide check raises as ``crash`` says (a MemoryError on a big batch, a bug on one row)."""
+
+    def check(df: pd.DataFrame) -> pd.Series:
+        if crash == "memory" and len(df) > 4:
+            raise MemoryError
+        if crash == "one-row" and (df["n"] == 7).any():
+            raise ZeroDivisionError("division by zero")
+        return df["n"] >= 0
+
+    return pa.DataFrameSchema(
+        {"url": pa.Column(str), "n": pa.Column(int)}, checks=[wide("n_ok", "n", "n is negative", check)]
+    )
+
+
+@pytest.mark.parametrize(("crash", "blamed"), [("memory", []), ("one-row", [7])])
+def test_a_check_that_crashes_blames_only_the_rows_it_crashes_on(crash: str, blamed: list[int]) -> None:
+    frame = pd.DataFrame({"url": [f"https://news.example/{n}" for n in range(20)], "n": list(range(20))})
+    frame.loc[3, "n"] = -1  # one row that really fails
+
+    # a table keyed by its url, checked by the crashing schema instead of its own
+    result = validate(frame, "pages", run_id="run-1", at=AT, schema=crashing_schema(crash))
+
+    assert sorted(result.quarantine["row_key"]) == sorted(f"https://news.example/{n}" for n in [3, *blamed])
+    assert len(result.valid) == 20 - 1 - len(blamed)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
-from pandera.errors import SchemaErrors
+from pandera.errors import SchemaError, SchemaErrors
 
 from pipeline.warehouse.tables import TABLES, Table
 from schemas import SCHEMAS
@@ -48,30 +49,21 @@ class Validated:
         return self.total - len(self.valid)
 
 
-def validate(frame: pd.DataFrame, table: str, *, run_id: str, at: datetime) -> Validated:
+def validate(
+    frame: pd.DataFrame, table: str, *, run_id: str, at: datetime, schema: pa.DataFrameSchema | None = None
+) -> Validated:
     """Validate a batch of ``table`` against its schema, lazily; return the coerced valid rows (context columns
-    dropped) and one quarantine row per failure, named by the table's row key (``pipeline.warehouse.tables``)."""
-    schema, spec = SCHEMAS[table], TABLES[table]
+    dropped) and one quarantine row per failure, named by the table's row key (``pipeline.warehouse.tables``).
+
+    A check that crashes (a bug, a ``MemoryError``) blames no row by itself: the batch is halved until the crash
+    is pinned on the rows it happens with, so one bad row, or a batch too big to check at once, never sends the
+    good rows of the batch to quarantine. ``schema`` replaces the table's own (tests of the validator).
+    """
+    schema, spec = schema if schema is not None else SCHEMAS[table], TABLES[table]
     context_columns = list(spec.context)
-    failures: dict[tuple[Any, str], dict[str, Any]] = {}
-    work = frame
-    for _ in range(3):  # a value that cannot be typed makes other checks crash; drop such rows and look again
-        try:
-            schema.validate(work, lazy=True)
-            break
-        except SchemaErrors as err:
-            cases = err.failure_cases
-            located = cases[cases["index"].notna()]
-            untyped = located[located["check"].str.startswith(("coerce_dtype", "dtype"))]
-            crashed = cases["index"].isna().any()
-            if crashed and untyped.empty:  # a schema-level failure: no row is to blame, so every row is
-                located = _blame_all(cases[cases["index"].isna()], work)
-            failures.update(_describe(located, work, schema))
-            if not crashed or untyped.empty:
-                break
-            work = work.drop(index=pd.unique(untyped["index"]))
+    failures = _failures(frame, schema)
     bad = {index for index, _ in failures}
-    valid = schema.validate(frame.drop(index=list(bad))) if len(bad) < len(frame) else frame.iloc[0:0]
+    valid = _coerced(frame.drop(index=list(bad)), schema) if len(bad) < len(frame) else frame.iloc[0:0]
     quarantine = _quarantine_frame(list(failures.values()), frame, spec, run_id, at)
     checks = Counter(f["check"] for f in failures.values())
     if failures:
@@ -88,6 +80,70 @@ def validate(frame: pd.DataFrame, table: str, *, run_id: str, at: datetime) -> V
         total=len(frame),
         checks=dict(checks),
     )
+
+
+def over_cap(counts: Mapping[str, int], cap: int, *, run_id: str, at: datetime) -> pd.DataFrame:
+    """One quarantine row per article that stated more figures than ``cap`` (url: how many): the rest unread."""
+    records = [
+        {
+            "run_id": run_id,
+            "table_name": "figures",
+            "row_key": url,
+            "check_name": "figures_per_article",
+            "column_name": "figure_no",
+            "bad_value": str(count),
+            "reason": f"the first {cap} of its {count} figures are loaded, the rest are not "
+            "(NEWSFIGURES_MAX_FIGURES_PER_ARTICLE)",
+            "article_url": url,
+            "row_json": json.dumps({"article_url": url, "figures": count, "loaded": cap}),
+            "quarantined_at": at,
+        }
+        for url, count in sorted(counts.items())
+    ]
+    return pd.DataFrame.from_records(records, columns=QUARANTINE_COLUMNS)
+
+
+def _failures(work: pd.DataFrame, schema: pa.DataFrameSchema) -> dict[tuple[Any, str], dict[str, Any]]:
+    """Every (row, check) that fails in ``work``."""
+    failures: dict[tuple[Any, str], dict[str, Any]] = {}
+    for _ in range(3):  # a value that cannot be typed makes other checks crash; drop such rows and look again
+        try:
+            schema.validate(work, lazy=True)
+            break
+        except MemoryError:
+            unblamed = pd.DataFrame({"index": [None], "check": ["MemoryError"], "column": [None]})
+            cases, located, untyped = unblamed, unblamed.iloc[0:0], unblamed.iloc[0:0]
+        except SchemaErrors as err:
+            cases = err.failure_cases
+            located = cases[cases["index"].notna()]
+            untyped = located[located["check"].str.startswith(("coerce_dtype", "dtype"))]
+        failures.update(_describe(located, work, schema))
+        crashed = cases["index"].isna().any()
+        if crashed and untyped.empty:  # a schema-level failure: no row is to blame by itself
+            failures.update(_pin(cases[cases["index"].isna()], work, schema))
+        if not crashed or untyped.empty:
+            break
+        work = work.drop(index=list(pd.unique(untyped["index"])))
+    return failures
+
+
+def _pin(cases: pd.DataFrame, work: pd.DataFrame, schema: pa.DataFrameSchema) -> dict[tuple[Any, str], dict[str, Any]]:
+    """Halve ``work`` until a crashing check is pinned on single rows; rows it does not crash on are judged as usual."""
+    if len(work) <= 1:
+        return _describe(_blame_all(cases, work), work, schema)
+    middle = len(work) // 2
+    return _failures(work.iloc[:middle], schema) | _failures(work.iloc[middle:], schema)
+
+
+def _coerced(good: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
+    """The rows that passed, typed by the schema: in halves if a check crashes on them all at once."""
+    try:
+        return schema.validate(good)
+    except (MemoryError, SchemaError):
+        if len(good) <= 1:
+            raise
+        middle = len(good) // 2
+        return pd.concat([_coerced(good.iloc[:middle], schema), _coerced(good.iloc[middle:], schema)])
 
 
 def _blame_all(cases: pd.DataFrame, work: pd.DataFrame) -> pd.DataFrame:

@@ -1,6 +1,8 @@
 """The raw archive: each fetched response kept as a gzipped WARC file named by the sha256 of its body.
 
 Content-addressed, so the same body fetched twice (or from two URLs) is stored once, under the first fetch.
+A file is trusted only if its body still hashes to its name: ``read`` refuses a damaged one (truncated by a full
+disk, corrupted by a bad copy) with the reason, and ``write`` replaces a damaged one instead of keeping it.
 The body is stored as the client saw it (already decoded), so headers that describe the bytes on the wire
 (Content-Encoding, Transfer-Encoding, Content-Length) are renamed ``X-Archive-Orig-*`` in the WARC, the pywb
 convention that keeps the record valid for WARC tools, and restored by ``read``.
@@ -39,23 +41,52 @@ def path_for(root: Path, sha256: str) -> Path:
 
 
 def write(root: Path, response: Response) -> str:
-    """Archive ``response`` (request and response records) unless already stored; return the body's sha256."""
+    """Archive ``response`` (request and response records) unless stored intact already; return the body's sha256."""
     sha256 = hashlib.sha256(response.body).hexdigest()
     target = path_for(root, sha256)
     if target.exists():
-        return sha256
+        damage = _damage(root, sha256)
+        if damage is None:
+            return sha256
+        log.warning("archive: %s; writing it again from %s", damage, response.final_url)
     target.parent.mkdir(parents=True, exist_ok=True)
-    # written beside the target and renamed, so a reader never sees half a file
+    # written beside the target, synced and renamed, so neither a reader nor a crash leaves half a file under its name
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".warc.gz")
     try:
         with os.fdopen(fd, "wb") as fh:
             _write_records(fh, response)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _sync_dir(target.parent)
     log.debug("archived %s as %s", response.final_url, sha256)
     return sha256
+
+
+def _damage(root: Path, sha256: str) -> str | None:
+    """Why the archived file of ``sha256`` cannot be trusted, or None if it reads back intact."""
+    try:
+        read(root, sha256)
+    except PipelineError as exc:
+        return str(exc)
+    return None
+
+
+def _sync_dir(directory: Path) -> None:
+    """Make a rename in ``directory`` durable (where the platform can open a directory)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def prune(root: Path, *, retention_days: int, now: datetime) -> int:
@@ -117,10 +148,28 @@ def _warc_date(moment: datetime) -> str:
 
 
 def read(root: Path, sha256: str) -> Response:
-    """The archived response whose body hashes to ``sha256``: url, status, headers and body as fetched."""
+    """The archived response whose body hashes to ``sha256``: url, status, headers and body as fetched.
+
+    Raises ``PipelineError`` if there is none, or if the file is damaged: unreadable, or a body that no longer
+    hashes to ``sha256`` (warcio returns a truncated body without complaint).
+    """
     path = path_for(root, sha256)
     if not path.exists():
         raise PipelineError(f"no archived response {sha256} under {root}")
+    try:
+        response = _read_file(path)
+    except Exception as exc:  # gzip, zlib and warcio raise many kinds (even AttributeError) on a damaged file
+        raise PipelineError(f"archived response {sha256} is damaged: {type(exc).__name__}: {exc}"[:500]) from exc
+    if response is None:
+        raise PipelineError(f"archived response {sha256} is damaged: no response record in {path}")
+    if hashlib.sha256(response.body).hexdigest() != sha256:
+        raise PipelineError(
+            f"archived response {sha256} is damaged: its body ({len(response.body)} bytes) no longer matches its hash"
+        )
+    return response
+
+
+def _read_file(path: Path) -> Response | None:
     request_headers: dict[str, str] = {}
     with path.open("rb") as fh:
         for record in ArchiveIterator(fh):
@@ -128,7 +177,7 @@ def read(root: Path, sha256: str) -> Response:
                 request_headers = dict(record.http_headers.headers)
             elif record.rec_type == "response":
                 return _response(record, request_headers)
-    raise PipelineError(f"{path} holds no response record")
+    return None
 
 
 def _response(record: object, request_headers: dict[str, str]) -> Response:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pipeline.records import Feed, FeedPoll
-from pipeline.settings import Settings
+from pipeline.settings import Settings, select_feeds
 
 log = logging.getLogger(__name__)
 
@@ -59,18 +59,20 @@ def of_feeds(
 
 
 def choose(
-    feeds: Sequence[Feed],
+    settings: Settings,
     schedules: Mapping[str, FeedSchedule],
     at: datetime,
     *,
     named: Sequence[str] | None = None,
     due_only: bool = False,
 ) -> list[Feed]:
-    """The feeds to poll now: those ``named`` (even if paused), else every feed not paused; with ``due_only``,
-    only those whose adaptive interval has passed."""
+    """The feeds to poll now: those ``named`` (even if paused; a name not configured is a ``ConfigError``, not no
+    feed polled), else every feed not paused; with ``due_only``, only those whose adaptive interval has passed."""
+    if named:
+        select_feeds(settings, named)
     return [
         f
-        for f in feeds
+        for f in settings.feeds
         if (f.name in named if named else not schedules[f.name].paused(at))
         and (not due_only or schedules[f.name].due(at))
     ]

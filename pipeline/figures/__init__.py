@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline import topics
-from pipeline.figures import anchor, classify, dating, hedges, links, measure, mentions, sentences, timeref
+from pipeline.figures import anchor, classify, dating, hedges, links, measure, mentions, sentences, tables, timeref
 from pipeline.figures.numbers import Mention, Token, tokenize
 from pipeline.figures.vocab import Vocabulary, load
 from pipeline.records import Figure, Published
@@ -220,7 +220,7 @@ def extract(text: str, *, published: Published | datetime.date | None = None, to
     if isinstance(published, datetime.date):
         published = Published.of(published)
     vocab = load(topic or topics.default())
-    if len(text) > _EXCERPT and not vocab.is_topical(text):
+    if len(text) > _EXCERPT and not vocab.names_topic(text):
         # an article that never names the topic states none of its figures ("300 workers were laid off"); a short
         # excerpt ("Of them, 164 were women") is taken as the caller gives it
         return []
@@ -229,13 +229,19 @@ def extract(text: str, *, published: Published | datetime.date | None = None, to
     last_year: int | None = None
     memory = links.Memory()
     before = False
+    tabled = tables.figures(text, vocab, EXTRACTOR_VERSION)  # "| 2019 | 202 | 845 | 1,047 |": read by its axes
+    rows = {f.sentence for f in tabled}
     for sent in sentences.split(text, join_fragments=True):
+        if sent.text.strip() in rows:
+            continue
         now = vocab.is_topical(sent.text)
         found, context, named = _figures_of(text, sent, vocab, published, context, now or before, memory, last_year)
         memory.add(found)
         last_year = named or last_year
         figures.extend(found)
         before = now or bool(found)  # a sentence that stated figures carries the topic to the next
+    if tabled:
+        figures = sorted([*figures, *tabled], key=lambda f: f.start)
     log.debug("found %d figures in %d characters", len(figures), len(text))
     return figures
 

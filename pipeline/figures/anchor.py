@@ -17,7 +17,9 @@ _BASE = re.compile(
 )
 # "almost triple the previous year's 67": the base, when the time is "the previous year"
 _BASE_MULTIPLE = re.compile(r"\b(?:triple|double|twice|thrice|quadruple|half)\s*$", re.I)
-_ASIDE = re.compile(r"[^,;.]{0,40},")  # the figure's noun phrase, then a comma: an aside before its verb
+_THE_MULTIPLE = re.compile(r"\b(?:triple|double|twice|thrice|quadruple|half)\s+the\s+$", re.I)
+# the figure's noun phrase, then a comma: an aside before its verb (not a comparison: "ten more than those who ...,")
+_ASIDE = re.compile(r"(?![^,;.]*\b(?:than|who|which|that)\b)[^,;.]{0,40},", re.I)
 _SINCE = re.compile(r"\bsince\s+$", re.I)
 _TO = re.compile(r"\s*,?\s*to\s+(?:[a-z]+\s+)?", re.I)
 _AGAINST = re.compile(
@@ -53,6 +55,8 @@ def _is_base(before: str, w: When, wider: str = "") -> bool:
     2017"), not the figure."""
     if _BASE.search(before) is not None or _THAN.search(wider) is not None:
         return True
+    if _THE_MULTIPLE.search(before) is not None:  # "half the 2009 peak", "twice the 2022 level"
+        return True
     return w.kind == "prev" and _BASE_MULTIPLE.search(before) is not None
 
 
@@ -66,9 +70,12 @@ def pick(
     difference: bool = False,
 ) -> When | None:
     """The time figure ``k`` (of the sentence's figure ``spans``) refers to: the first after it in its clause,
-    else the nearest before, else the article's latest year, else any after.
+    else the nearest before (not a base's: "fell from a year earlier to 84"), else a year later in the sentence that
+    is no other figure's ("a third of defectors ..., a 2016 study found"), else the article's latest year, else any
+    after. Open stretches ("before 2016") and names ("the 2018 Olympics") date nothing; an era anchors with no year.
 
-    A change refers to its later year, so for changes the base year ("as many as in 2022") is skipped.
+    A change refers to its later year, so for changes the base year ("as many as in 2022", "half the 2009 peak") is
+    skipped; over a span it refers to the span's last year, a difference (``difference``) to the whole span.
     """
     # "since 1998", "since nineteen ninety-eight" start a span; they do not date the figure
     usable = [w for w in times if w.kind not in IGNORED and not _SINCE.search(text[max(0, w.start - 8) : w.start])]

@@ -269,15 +269,18 @@ def _subject(before: str, after: str, m: Mention, vocab: Vocabulary) -> str | No
     hits = list(subject.finditer(before))
     if hits:
         return vocab.subgroups[hits[-1].group(1).lower()]
-    if m.kind == "count":  # "Some 164 of the 196 arrivals in 2023 were women"
+    if m.kind == "count":  # "Some 164 of the 196 arrivals in 2023 were women", "The vast majority, 1,121, were women"
         tail = re.match(
-            rf"\s+of\s+(?:the\s+)?[0-9][0-9,]*\s+(?:[a-z0-9]+\s+){{0,5}}?(?:are|were)\s+({words})\b", after, re.I
+            rf"\s+of\s+(?:the\s+)?[0-9][0-9,]*\s+(?:[a-z0-9]+\s+){{0,5}}?(?:are|were)\s+({words})\b"
+            rf"|\s*,?\s*(?:are|were)\s+({words})\b",
+            after,
+            re.I,
         )
     else:
         # "was a member of the elite", "were in their 20s"
         tail = re.search(rf"\b(?:are|were|is|was)\s+(?:[a-z]+\s+){{0,4}}?({words})\b", after, re.I)
     if tail:
-        return vocab.subgroups[tail.group(1).lower()]
+        return vocab.subgroups[(tail.group(1) or tail.group(2)).lower()]
     return None
 
 
@@ -310,7 +313,7 @@ def sense(toks: list[Token], m: Mention) -> Sense | None:
     before = _near(toks, m.first - 5, m.first)
     hits = list(_CHANGE_BEFORE.finditer(before))
     hit = hits[-1] if hits else None
-    if hit is not None and not re.search(r"\b(?:to|from|at)\b", before[hit.end() :]):
+    if hit is not None and not re.search(r"\b(?:to|from|at|reaching|reached|hitting|hit)\b", before[hit.end() :]):
         return "change"
     after = _near(toks, m.last, m.last + 4)
     if _CHANGE_AFTER.match(after):

@@ -7,8 +7,9 @@ Rules, first that applies decides (the name is kept on the figure for ``--explai
    from then to the last year publication covers ("2020-2025", "2012-2019"), no single year.
 2. ``anchor``: a time expression anchors the figure (its own clause first, see ``anchor.pick``): its year and period.
    A running total has no period ("24,193 as of the end of September" is that year's total), nor has an event's
-   "last month". ``so-far``: a period statistic of the publication year itself, told as done ("444 in 2015",
-   published July 2015), covers January to the last full month.
+   "last month", nor a month the figure was told in ("put the number at 60 in November"). ``so-far``: a period
+   statistic of the publication year itself, told as done ("444 in 2015", published July 2015), covers January to
+   the last full month.
 3. ``none``: a one-off count spread over decades ("interviews over the past two decades").
 4. ``context``: a difference with no time of its own is the year being compared ("only ten more than in 2017").
 5. ``published``: a running total, or a one-off count with no time of its own that the sentence puts in the present,
@@ -50,11 +51,16 @@ _MANY_YEARS = re.compile(
 _PRESENT = re.compile(
     r"\b(?:is|are|am|has|have|now|currently|still|remains?|lives?|living|faces?|facing|keeps?|holds?|holding|"
     r"provides?|gets?|deserves?|includes?|stands?|number|numbers|escape|await|awaits|continues?|is being|are being|"
-    r"will|would)\b",
+    r"will|would|may be|might be)\b",
     re.I,
 )
 
 
+# The month a figure was told in, not the month it counts (ruling 7)
+_TOLD_IN = re.compile(
+    r"\b(?:put|puts|putting|placed|places)\s+the\s+(?:number|figure|total|tally|count)\s+at\b[^.;]{0,40}\bin\s+[A-Z][a-z]+\b"
+    r"|\b(?:reported|said|announced|stated)\s+in\s+[A-Z][a-z]+\s+that\b"
+)
 _MODAL = re.compile(r"\b(?:will|would|could|might|may|expect\w*|forecast\w*|project\w*|likely|if|should)\b", re.I)
 
 
@@ -108,6 +114,8 @@ def date(
     if own and when is not None and not (total and when.year is None):  # a total "in recent years" is as of now
         if metric != vocab.default_metric and when.kind == "lastmonth":
             return Dated(when.year, None, "anchor")  # "detained them last month": an event's month is no period
+        if when.kind == "month" and _TOLD_IN.search(sentence):
+            return Dated(when.year, None, "anchor")  # "put the number at 60 in November": the year's figure, told then
         if metric == vocab.default_metric and when.period is None and _so_far(when, clause, sentence, published):
             return Dated(when.year, so_far(published), "so-far")  # "444 in 2015" published in July 2015: Jan-Jun
         return Dated(when.year, None if total else when.period, "anchor")

@@ -106,7 +106,12 @@ _AFTER: dict[str, Hedge] = {
 }
 _LONGEST = max(len(k.split()) for k in _BEFORE)
 # "revised up to 2,402", "inched up to 67": "up" belongs to the verb, so "to" is not a ceiling
-_MOVED = frozenset(("went", "rose", "shot", "crept", "moved", "go", "goes", "move", "moves", "come", "came"))
+_MOVED = frozenset(
+    (
+        "went", "rose", "shot", "crept", "moved", "go", "goes", "move", "moves", "come", "came", "revised", "inched",
+        "edged", "climbed", "jumped", "ticked", "rounded", "picked", "ramped", "stepped", "bumped", "crawled", "went",
+    )
+)  # fmt: skip
 
 
 def _phrase(toks: list[Token], start: int, stop: int) -> str:
@@ -130,7 +135,7 @@ def hedge(toks: list[Token], mention: Mention) -> tuple[Hedge, int, int]:
         if phrase in _BEFORE:
             found = _BEFORE[phrase]
             verb = toks[mention.first - n - 1].low if mention.first > n else ""
-            if phrase == "up to" and (verb.endswith("ed") or verb in _MOVED):
+            if phrase == "up to" and verb in _MOVED:
                 found = "exact"
                 break
             if found == "at_least" and verb in ("not", "never", "no"):

@@ -41,6 +41,7 @@ _STRONG = frozenset(("metric: cue", "metric: elsewhere", "metric: not-counted"))
 _ALONG = re.compile(r"\b(?:along with|as well as|and|plus)\b|,\s*of\b", re.I)
 _OR_AFTER = re.compile(r"[^.;]{0,40},\s*or\s*", re.I)
 _OR = re.compile(r"\s*,?\s*or\s*", re.I)
+_OF_THEM = re.compile(r"\s*(?:of|among)\s+(?:them|those|these)\b", re.I)
 _RESTATED = re.compile(r"\s*,\s*or\s*", re.I)
 _SAME_SHARE = re.compile(r"\b(?:this|that|the)\s+(?:ratio|share|proportion|percentage|figure)\b", re.I)
 _LEVEL = re.compile(r"\s*(?:-|\s)?(?:level|mark|threshold|line|barrier)\b", re.I)
@@ -184,7 +185,8 @@ def _recalls(text: str, memory: Memory, found: list[Figure]) -> list[Figure]:
         if fig.kind == "count" and split:  # "Women made up the vast majority, at 210": the total's split
             totals = [e for e in memory.before if e.kind == "count" and e.year and (e.value or 0) > (fig.value or 0)]
             if totals:
-                whole = totals[0]
+                # "Women accounted for 31 of them": the nearest; "Women made up the majority, at 210": the main one
+                whole = totals[-1] if _OF_THEM.match(text, fig.end) else totals[0]
                 fig = _takes(fig, whole, f"split of {whole.text!r} (the sentence before)")
                 out.append(fig)
                 continue

@@ -8,8 +8,9 @@ is tried in order and the first that applies decides; its name is kept on the fi
 1. A small count the topic calls a total ("bring the total to 460") is an ``event`` when its clause names a day or a
    one-off ("arriving tomorrow", "aboard"), a ``period`` statistic when a period anchors it ("this year to 41", "the
    tally to a total of 4 ... in 2017") and nothing calls it a running total ("cumulative", "since").
-2. ``cue``: a metric cue of the topic in the figure's own clause ("bringing the total to", "repatriated"); a total
-   cue in a sentence that names no destination ("have defected overall") is ``elsewhere``.
+2. ``cue``: a metric cue of the topic in the figure's own clause ("bringing the total to", "repatriated"), once the
+   noun it counts is one the topic counts (else ``not-counted``: "3,000 residents were resettled"); a total cue in a
+   sentence that names no destination ("have defected overall") is ``elsewhere``.
 3. ``not-counted``: the number counts people the topic does not count by default ("two officers", "12
    waitresses", "three relatives"), or is larger than any plausible running total (a population).
 4. ``difference``, ``rate``, ``sample``, ``elsewhere``: a difference between counts ("a drop of 120"), a rate ("an
@@ -156,6 +157,9 @@ def count_metric(
         running = _RUNNING.search(clause) is not None  # "the cumulative total since 1998 rose to 1,043 in 1999"
         if periodic and when is not None and when.kind in kinds and not running:
             return Decision(vocab.default_metric, "period")
+    noun = _counted_noun(after, vocab)
+    if noun is not None and noun in vocab.counted_elsewhere:  # "3,000 residents were resettled": not the statistic
+        return Decision(vocab.other_metric, "not-counted")
     abroad = vocab.abroad(sentence) and not vocab.destination(sentence)
     if cue == vocab.total_metric and (abroad or vocab.elsewhere(_narrow(clause, before))):
         # "since the Korean War, 100- to 300,000 are estimated to have defected overall", "2,000 are now living in
@@ -163,9 +167,6 @@ def count_metric(
         return Decision(vocab.other_metric, "elsewhere")
     if cue is not None and cue != vocab.default_metric:
         return Decision(cue, "cue")
-    noun = _counted_noun(after, vocab)
-    if noun is not None and noun in vocab.counted_elsewhere:
-        return Decision(vocab.other_metric, "not-counted")
     if value is not None and value > vocab.total_max:
         return Decision(vocab.other_metric, "not-counted")
     if _DIFFERENCE.search(before) or _DIFFERENCE_AFTER.search(after):
@@ -174,7 +175,7 @@ def count_metric(
         return Decision(vocab.other_metric, "rate")
     if _SAMPLE.search(before[-40:]) or _SAMPLE.search(clause):
         return Decision(vocab.other_metric, "sample")
-    if vocab.elsewhere(clause):
+    if vocab.elsewhere(_narrow(clause, before)):  # not "When she crossed into China, she was one of 1,275 who"
         return Decision(vocab.other_metric, "elsewhere")
     if value is not None and value > vocab.period_max and periodic and cue == vocab.default_metric:
         own_year = when is not None and when.year is not None and when.kind not in ("sofar", "todate")

@@ -84,6 +84,12 @@ _PATTERNS = [
         "months",
         rf"\b(?P<end>first|last|final)\s+(?P<n>two|three|four|five|six|seven|eight|nine|ten|eleven|[2-9]|1[01])\s+months{_OF}",
     ),
+    # "between November 2022 and October 2023": months across a year end
+    (
+        "crossyear",
+        rf"\b(?:between|from)\s+(?P<m1>{_MONTH})\.?\s+(?P<y1>{_YEAR})\s*(?:and|to|through|until|-|–)\s*"
+        rf"(?P<m2>{_MONTH})\.?\s+(?P<y2>{_YEAR})\b",
+    ),
     (
         "monthspan",
         rf"\b(?:between\s+(?P<m0>{_MONTH})(?:\s+[0-9]{{1,2}})?\s+and|(?:from\s+)?(?P<m1>{_MONTH})\.?(?:\s+[0-9]{{1,2}}(?:st|nd|rd|th)?)?\s*(?:-|–|to|through|-to-))\s*(?P<m2>{_MONTH})\b\.?(?:\s+[0-9]{{1,2}}(?:st|nd|rd|th)?\b)?"
@@ -190,6 +196,7 @@ _HINTS = {
     "quarters": ("quarters",),
     "half": ("half", "h1", "h2"),
     "months": ("months",),
+    "crossyear": ("between", "from"),
     "monthspan": ("end of", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
     "month": ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
     "lastmonth": ("month",),
@@ -351,6 +358,15 @@ def _when(kind: str, m: re.Match[str], i: int, published: Published | None) -> W
             return When(m.start(), m.end(), "span", None, f"{end - n + 1}-{end}")
         side = "nextyears" if direction in ("next", "following") else direction + "years"
         return When(m.start(), m.end(), side.replace("lastyears", "pastyears"), None, None, n)
+    if kind == "crossyear":
+        a, b = _month(groups["m1"]), _month(groups["m2"])
+        y1, y2 = int(groups["y1"]), int(groups["y2"])
+        if y1 == y2:  # "from January 2023 to June 2023": months of one year
+            return When(
+                m.start(), m.end(), "monthspan", y1, _period("monthspan", {"m1": groups["m1"], "m2": groups["m2"]})[0]
+            )
+        label = f"{MONTHS[a - 1][:3].title()} {y1}-{MONTHS[b - 1][:3].title()} {y2}"
+        return When(m.start(), m.end(), "span", None, label)
     if kind == "fullyear":
         return (
             When(m.start(), m.end(), "year", int(groups["y"]))

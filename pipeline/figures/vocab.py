@@ -36,6 +36,14 @@ class Vocabulary:
     state_cues: re.Pattern[str] | None = None  # "have defected to the South": a state, the running total
     destination_cues: re.Pattern[str] | None = None  # "in South Korea", "the South": where the running total lives
     abroad_cues: re.Pattern[str] | None = None  # "Russia", "overall": a sentence about people elsewhere or anywhere
+    article_terms: re.Pattern[str] | None = None  # "North Korea", "defector": an article about the topic names these
+
+    def names_topic(self, article: str) -> bool:
+        """Whether a whole article is about the topic (a stricter test than a sentence's: "fled" or "settle" in a
+        story about floods is no story about defectors)."""
+        if self.article_terms is not None:
+            return self.article_terms.search(article) is not None
+        return self.is_topical(article)
 
     def is_topical(self, sentence: str) -> bool:
         """Whether the sentence mentions the topic at all."""
@@ -115,6 +123,7 @@ def load(topic: str) -> Vocabulary:
         state_cues=_cues(shape["state"]) if shape.get("state") else None,
         destination_cues=_cues(shape["destination"]) if shape.get("destination") else None,
         abroad_cues=_cues(shape["abroad"]) if shape.get("abroad") else None,
+        article_terms=_words(data["topic"]["article_terms"]) if data["topic"].get("article_terms") else None,
     )
     log.debug("loaded vocabulary %s: %d people nouns", vocab.name, len(vocab.people))
     return vocab

@@ -58,25 +58,35 @@ T = TypeVar("T")
 def connect(settings: Settings, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open an in-memory DuckDB with the lake attached as ``news`` and selected by ``USE``."""
     catalog = settings.catalog
-    backend = catalog.split(":", 1)[0] if ":" in catalog else "duckdb"
-    scanner = {"sqlite": ["sqlite_scanner"], "postgres": ["postgres_scanner"]}.get(backend, [])
-    extensions = ["ducklake", *scanner]
-    files = [_extension_file(name) for name in extensions]
-    _prepare_paths(settings, backend, read_only=read_only)
-    options = [f"DATA_PATH {_literal(settings.data_path)}"] + (["READ_ONLY"] if read_only else [])
-    if backend == "sqlite":
-        options.append(f"META_BUSY_TIMEOUT {SQLITE_BUSY_TIMEOUT_MS}")
+    statements = attach_statements(settings, read_only=read_only)
+    _prepare_paths(settings, _backend(catalog), read_only=read_only)
     con = duckdb.connect()
     try:
-        for file in files:
-            con.execute(f"LOAD {_literal(str(file))}")
-        con.execute(f"ATTACH {_literal('ducklake:' + catalog)} AS {LAKE} ({', '.join(options)})")
-        con.execute(f"USE {LAKE}")
+        for statement in statements:
+            con.execute(statement)
     except duckdb.Error as exc:
         con.close()
         raise WarehouseError(f"could not attach the lake at {catalog!r}: {exc}") from exc
     log.debug("attached %s (read_only=%s)", catalog, read_only)
     return con
+
+
+def attach_statements(settings: Settings, *, read_only: bool = True) -> list[str]:
+    """The SQL that attaches the configured lake as ``news`` in any DuckDB (``make sql``, an analyst's client):
+    load its extensions from their PyPI wheels, ATTACH the catalog with its data path, USE it."""
+    catalog = settings.catalog
+    backend = _backend(catalog)
+    scanner = {"sqlite": ["sqlite_scanner"], "postgres": ["postgres_scanner"]}.get(backend, [])
+    loads = [f"LOAD {_literal(str(_extension_file(name)))}" for name in ("ducklake", *scanner)]
+    options = [f"DATA_PATH {_literal(settings.data_path)}"] + (["READ_ONLY"] if read_only else [])
+    if backend == "sqlite":
+        options.append(f"META_BUSY_TIMEOUT {SQLITE_BUSY_TIMEOUT_MS}")
+    attach = f"ATTACH {_literal('ducklake:' + catalog)} AS {LAKE} ({', '.join(options)})"
+    return [*loads, attach, f"USE {LAKE}"]
+
+
+def _backend(catalog: str) -> str:
+    return catalog.split(":", 1)[0] if ":" in catalog else "duckdb"
 
 
 def _extension_file(name: str) -> Path:

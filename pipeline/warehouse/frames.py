@@ -13,6 +13,7 @@ from pipeline import claims
 from pipeline.fetch.feeds import PollResult
 from pipeline.fetch.schedule import FeedSchedule
 from pipeline.records import Article, Entry, FeedPoll, Figure, Page, Precision, Published
+from schemas.figures import CONTEXT_COLUMNS, span_in_text
 
 # record field -> table column, where they differ
 POLL_RENAMES = {"status": "status_code"}
@@ -90,18 +91,52 @@ def published_of(article: ToRead) -> Published | None:
     return published(article.published_at, article.published_precision)
 
 
-def figure_rows(read: Sequence[tuple[ToRead, Sequence[Figure]]], run_id: str, at: datetime) -> pd.DataFrame:
-    """Every figure of every article read, where it stands, and the article's text and date beside it for the checks."""
+MAX_FIGURES_PER_ARTICLE = 500
+Read = tuple[ToRead, Sequence[Figure]]  # an article and the figures the engine found in it
+
+
+class FigureBatch(NamedTuple):
+    """The figure rows of a batch of articles, and the articles that stated more figures than the cap (url: count)."""
+
+    rows: pd.DataFrame
+    over_cap: dict[str, int]
+
+
+def figure_rows(
+    read: Sequence[Read], run_id: str, at: datetime, *, max_per_article: int = MAX_FIGURES_PER_ARTICLE
+) -> pd.DataFrame:
+    """Every figure of every article read (the first ``max_per_article`` of each), where it stands, and what it is
+    checked against: whether its span is the article's text at its offsets, and the article's date."""
+    return figure_batch(read, run_id, at, max_per_article=max_per_article).rows
+
+
+def figure_batch(
+    read: Sequence[Read], run_id: str, at: datetime, *, max_per_article: int = MAX_FIGURES_PER_ARTICLE
+) -> FigureBatch:
+    """``figure_rows``, with the articles whose figures beyond ``max_per_article`` were not kept.
+
+    The span is checked here, against the text, so no row carries the text: validation costs what the rows do.
+    """
     rows = []
+    over_cap: dict[str, int] = {}
     for article, found in read:
         url, text, topic = article.url, article.text, article.topic
+        if len(found) > max_per_article:
+            over_cap[url] = len(found)
         where = claims.sections(found, claims.headline_span(text, article.title))
         repeated = claims.repeats(found, where)
-        for number, figure in enumerate(found, start=1):
+        for number, figure in enumerate(found[:max_per_article], start=1):
             row = _row(figure, FIGURE_RENAMES, article_url=url, figure_no=number, topic=topic, loaded_at=at)
             del row["notes"]
-            row |= {"section": where[number - 1], "repeats_figure_no": repeated[number - 1], "run_id": run_id}
-            rows.append(row | {"article_text": text, "article_published_at": article.published_at})
+            repeats = repeated[number - 1]
+            row |= {
+                "section": where[number - 1],
+                "repeats_figure_no": repeats if repeats is None or repeats <= max_per_article else None,
+                "run_id": run_id,
+                "span_matches_text": span_in_text(text, figure.start, figure.end, figure.text),
+                "article_published_at": article.published_at,
+            }
+            rows.append(row)
     extra = [
         "article_url",
         "figure_no",
@@ -110,10 +145,9 @@ def figure_rows(read: Sequence[tuple[ToRead, Sequence[Figure]]], run_id: str, at
         "section",
         "repeats_figure_no",
         "run_id",
-        "article_text",
-        "article_published_at",
+        *CONTEXT_COLUMNS,
     ]
-    return pd.DataFrame(rows, columns=_columns(Figure, FIGURE_RENAMES, extra, drop=["notes"]))
+    return FigureBatch(pd.DataFrame(rows, columns=_columns(Figure, FIGURE_RENAMES, extra, drop=["notes"])), over_cap)
 
 
 def schedule_rows(schedules: Sequence[FeedSchedule], run_id: str) -> pd.DataFrame:

@@ -1,4 +1,9 @@
-"""Warehouse upkeep: compact DuckLake's small files and expire old snapshots."""
+"""Warehouse upkeep: compact DuckLake's small files and expire old snapshots.
+
+A file that merging replaces, or that only expired snapshots needed, is scheduled for deletion by DuckLake and
+deleted only once it has been scheduled for ``file_retention_hours``: a session opened before (an analyst's
+notebook, a long query, a reader mid-scan) still reads the snapshot it started on.
+"""
 
 from __future__ import annotations
 
@@ -13,14 +18,17 @@ log = logging.getLogger(__name__)
 
 
 def maintain(settings: Settings, *, now: datetime) -> dict[str, int]:
-    """Flush inlined rows, merge adjacent files, expire old snapshots, delete unused files, prune the raw archive."""
+    """Flush inlined rows, merge adjacent files, expire old snapshots, delete files unused for longer than the file
+    retention, prune the raw archive."""
     cutoff = now - timedelta(days=settings.snapshot_retention_days)
+    unused_since = now - timedelta(hours=settings.file_retention_hours)
     lake = warehouse.LAKE
     with warehouse.connect(settings) as con:
         flushed = con.execute(f"CALL ducklake_flush_inlined_data('{lake}')").fetchall()
         merged = con.execute(f"CALL ducklake_merge_adjacent_files('{lake}')").fetchall()
         expired = con.execute(f"CALL ducklake_expire_snapshots('{lake}', older_than => ?)", [cutoff]).fetchall()
-        deleted = con.execute(f"CALL ducklake_cleanup_old_files('{lake}', cleanup_all => true)").fetchall()
+        # older_than: files scheduled for deletion before then (by this run's merge or expiry, or an earlier one's)
+        deleted = con.execute(f"CALL ducklake_cleanup_old_files('{lake}', older_than => ?)", [unused_since]).fetchall()
     pruned = archive.prune(settings.archive_dir, retention_days=settings.archive_retention_days, now=now)
     done = {
         "rows_flushed": sum(int(r[2]) for r in flushed),

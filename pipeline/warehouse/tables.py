@@ -39,7 +39,7 @@ _ALL = (
         ("article_url", "span_start", "span_end", "kind"),
         row_key="{article_url}#{span_start}-{span_end}:{kind}",
         url_column="article_url",
-        context=("article_text", "article_published_at"),
+        context=("span_matches_text", "article_published_at"),
     ),
     Table("quarantine", ("table_name", "row_key", "check_name", "column_name")),
     Table("reference_series", ("topic", "metric", "subgroup", "year", "status", "as_of")),
