@@ -85,7 +85,7 @@ def test_a_metric_or_subgroup_of_another_topic_is_quarantined(wildfires: topics.
         "high": None, "hedge": "exact", "metric": "outbreaks", "sense": None, "subgroup": None, "year": 2023,
         "period": None, "span_start": 11, "span_end": 16, "span_text": "1,450", "sentence": text,
         "topic": "wildfires", "extractor_version": "test", "loaded_at": at, "section": "body",
-        "repeats_figure_no": None, "run_id": "run-1", "article_text": text,
+        "repeats_figure_no": None, "run_id": "run-1", "span_matches_text": True,
         "article_published_at": pd.Timestamp("2024-01-10", tz="UTC"),
     }  # fmt: skip
     other = "https://news.example/other"
