@@ -43,7 +43,7 @@ wait_for() {
         ((SECONDS < deadline)) || return 1
         sleep 0.5
     done
-    say "$what ready"
+    say "$what"
 }
 
 # an HTTP GET on loopback answers 2xx (python3's urllib, with proxies off: this traffic never leaves the machine)
@@ -104,7 +104,7 @@ redis_start() {
     fi
     redis-server --bind "$HOST" --port "$REDIS_PORT" --protected-mode yes --daemonize yes --pidfile "$pid" \
         --dir "$DIR/redis" --logfile "$DIR/redis/log" --save "" --appendonly no
-    wait_for "redis on $HOST:$REDIS_PORT" redis-cli -h "$HOST" -p "$REDIS_PORT" ping ||
+    wait_for "redis ready on $HOST:$REDIS_PORT" redis-cli -h "$HOST" -p "$REDIS_PORT" ping ||
         die "redis did not start: $DIR/redis/log"
 }
 
@@ -130,7 +130,7 @@ s3_start() {
         -admin.ui=false -master.telemetry=false -bucket="$BUCKET" >"$DIR/s3/log" 2>&1 </dev/null) &
     echo $! >"$pid"
     # the bucket is a folder of the filer: it exists once the gateway has created it
-    wait_for "s3 on $HOST:$S3_PORT (bucket $BUCKET)" http_ok "http://$HOST:$((BASE + 5))/buckets/$BUCKET/?limit=1" ||
+    wait_for "s3 ready on $HOST:$S3_PORT (bucket $BUCKET)" http_ok "http://$HOST:$((BASE + 5))/buckets/$BUCKET/?limit=1" ||
         die "SeaweedFS did not start: $DIR/s3/log"
 }
 

