@@ -7,6 +7,7 @@ import glob
 import os
 import random
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -65,7 +66,8 @@ def stack() -> Iterator[dict[str, str]]:
         **{k: v for k, v in os.environ.items() if not k.startswith("NEWSFIGURES_")},
         "STACK_DIR": str(home),
         "STACK_PORT_BASE": str(_free_port_base()),
-        "STACK_SERVICES": "postgres s3",
+        # Redis too where Debian's redis-server is installed (stack/install.sh): the whole of `make stack`
+        "STACK_SERVICES": "postgres s3" + (" redis" if shutil.which("redis-server") else ""),
     }
     script = lambda command: subprocess.run(  # noqa: E731
         ["bash", str(STACK), command], env=env, capture_output=True, text=True, timeout=600
@@ -75,9 +77,15 @@ def stack() -> Iterator[dict[str, str]]:
         if started.returncode != 0:
             logs = "\n".join(f"{p}:\n{p.read_text(errors='replace')[-3000:]}" for p in home.rglob("log"))
             pytest.fail(f"stack/stack.sh start failed: {started.stdout}{started.stderr}\n{logs}")
-        again = script("start")  # idempotent: finds both servers running and starts nothing
-        assert again.returncode == 0 and "already running" in again.stdout, again.stdout + again.stderr
-        yield {**_read_env(home / "env"), "STACK_DIR": str(home)}
+        again = script("start")  # idempotent: finds every server running and starts nothing
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert again.stdout.count("already running") == len(env["STACK_SERVICES"].split()), again.stdout
+        settings = _read_env(home / "env")
+        if "redis" in env["STACK_SERVICES"]:
+            import redis  # the Celery broker's client (with apache-airflow-providers-celery)
+
+            assert redis.Redis.from_url(settings["STACK_REDIS_URL"]).ping()
+        yield settings
     finally:
         stopped = script("stop")
         assert stopped.returncode == 0, stopped.stderr
