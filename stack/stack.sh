@@ -11,7 +11,7 @@
 #
 # Environment: STACK_DIR (default .stack, git-ignored: data, logs, pid files, env), STACK_PORT_BASE (default 18400:
 # PostgreSQL on it, Redis +1, S3 +2, SeaweedFS's master, volume, filer and admin +3..+6, their gRPC ports +10000),
-# STACK_SERVICES (default "postgres redis s3").
+# STACK_SERVICES (default "postgres redis s3"; add airflow for Airflow on Celery with two workers: stack/airflow.sh).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -156,7 +156,7 @@ write_env() {
         echo "# Written by stack/stack.sh start: the settings that point newsfigures at this stack. Source it: . $env"
         if wants postgres; then
             echo "export NEWSFIGURES_CATALOG='postgres:dbname=lake host=$HOST port=$PG_PORT user=postgres'"
-            echo "# Airflow's metadata DB on the same server (needs a PostgreSQL driver: not in uv.lock yet)"
+            echo "# Airflow's metadata DB and Celery results on the same server (stack/airflow.sh, through psycopg)"
             echo "export STACK_AIRFLOW_DB='postgresql://postgres@$HOST:$PG_PORT/airflow'"
         fi
         if wants s3; then
@@ -203,11 +203,13 @@ start)
     if wants redis; then redis_start; fi
     if wants s3; then s3_start; fi
     write_env
+    if wants airflow; then STACK_DIR=$DIR bash "$ROOT/stack/airflow.sh" start; fi
     ;;
 stop)
     [ -d "$DIR" ] || exit 0
     DIR=$(cd "$DIR" && pwd)
     # every service, whatever STACK_SERVICES says: stop leaves nothing running
+    STACK_DIR=$DIR bash "$ROOT/stack/airflow.sh" stop
     s3_stop
     redis_stop
     pg_stop
@@ -215,6 +217,7 @@ stop)
 status)
     [ -d "$DIR" ] && DIR=$(cd "$DIR" && pwd)
     status
+    if wants airflow; then STACK_DIR=$DIR bash "$ROOT/stack/airflow.sh" status; fi
     ;;
 *) die "usage: stack/stack.sh start|stop|status" ;;
 esac
