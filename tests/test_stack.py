@@ -4,8 +4,10 @@ them with the settings the stack writes (DuckLake catalog in PostgreSQL, Parquet
 from __future__ import annotations
 
 import glob
+import json
 import os
 import random
+import re
 import shlex
 import shutil
 import socket
@@ -15,14 +17,29 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+from airflow_support import (
+    CEILING,
+    PASSWORD_FILE,
+    AirflowApi,
+    asset,
+    local_feed,
+    query,
+    settle,
+    wait_for,
+    watcher_events,
+)
 
 from pipeline import flow, warehouse
 from pipeline.demo.server import SITE, demo_feeds, serve
 from pipeline.settings import PROJECT_ROOT, Settings
 
 STACK = PROJECT_ROOT / "stack" / "stack.sh"
+AIRFLOW = PROJECT_ROOT / "stack" / "airflow.sh"
+WORKERS = ("worker1", "worker2")
 WEED = Path(sys.executable).parent / "weed"
 BIN = Path(sys.executable).parent
 SEED = "SELECT reported_value, official_value, agreement FROM reported_vs_official WHERE span_text = 'around 800'"
@@ -38,11 +55,11 @@ pytestmark = [
 
 
 def _free_port_base() -> int:
-    """A base port whose stack ports (base..base+6) and their gRPC twins (+10000) are all free on loopback."""
+    """A base port whose stack ports (base..base+14) and SeaweedFS's gRPC twins (+10000) are all free on loopback."""
     for _ in range(50):
-        base = random.randrange(20000, 29000, 10)
+        base = random.randrange(20000, 29000, 20)
         try:
-            for port in [*range(base, base + 7), *range(base + 10000, base + 10007)]:
+            for port in [*range(base, base + 15), *range(base + 10000, base + 10007)]:
                 with socket.socket() as sock:
                     sock.bind(("127.0.0.1", port))
         except OSError:
@@ -85,7 +102,7 @@ def stack() -> Iterator[dict[str, str]]:
             import redis  # the Celery broker's client (with apache-airflow-providers-celery)
 
             assert redis.Redis.from_url(settings["STACK_REDIS_URL"]).ping()
-        yield settings
+        yield {**settings, "STACK_DIR": str(home), "STACK_PORT_BASE": env["STACK_PORT_BASE"]}
     finally:
         stopped = script("stop")
         assert stopped.returncode == 0, stopped.stderr
@@ -131,3 +148,81 @@ def test_a_demo_pass_on_the_stack_lands_in_postgres_and_the_object_store(stack: 
     assert again >= ok
     assert seed == [(800, 196, "disagrees")]
     assert not (PROJECT_ROOT / "s3:").exists(), "the data path is an object-store URL, never a local folder"
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(4 * CEILING)
+@pytest.mark.skipif(os.environ.get("NEWSFIGURES_SKIP_E2E") == "1", reason="NEWSFIGURES_SKIP_E2E=1")
+@pytest.mark.skipif(not shutil.which("redis-server"), reason="no redis-server, the Celery broker (stack/install.sh)")
+def test_on_celery_a_new_entry_is_ingested_by_the_workers_and_reprocess_rereads_it(
+    stack: dict[str, str], tmp_path: Path
+) -> None:
+    with local_feed(tmp_path / "site") as feed:
+        feeds_file = tmp_path / "feeds.toml"
+        feeds_file.write_text(f'[[feeds]]\nname = "wire"\nurl = "{feed.url}"\ntopic = "defection"\n')
+        lake = {
+            **{k: v for k, v in stack.items() if k.startswith("NEWSFIGURES_")},
+            "NEWSFIGURES_FEEDS_FILE": str(feeds_file),
+            "NEWSFIGURES_ALLOW_PRIVATE_ADDRESSES": "true",  # the local feed is on loopback
+            "NEWSFIGURES_HOST_DELAY": "0",
+            "NEWSFIGURES_POLL_INTERVAL": "2",
+        }
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("NEWSFIGURES_", "AIRFLOW"))},
+            **lake,
+            "STACK_DIR": stack["STACK_DIR"],
+            "STACK_PORT_BASE": stack["STACK_PORT_BASE"],
+        }
+        airflow = lambda command: subprocess.run(  # noqa: E731
+            ["bash", str(AIRFLOW), command], env=env, capture_output=True, text=True, timeout=CEILING
+        )
+        home = Path(stack["STACK_DIR"]) / "airflow"
+        try:
+            started = airflow("start")
+            assert started.returncode == 0, started.stdout + started.stderr
+            api = _login(f"http://127.0.0.1:{int(stack['STACK_PORT_BASE']) + 7}", home)
+            settle(api, ("news_ingest", "news_quality"), quiet=8)  # the watcher's first sight of the feed
+            feeds_id = asset(api, "news_feeds")["id"]
+            seen = {e["id"] for e in watcher_events(api, feeds_id)}
+
+            url = feed.add_entry("arrivals-2024", count=236, year=2024)
+
+            def fired() -> dict[str, Any] | None:
+                fresh = [e for e in watcher_events(api, feeds_id) if e["id"] not in seen and e["created_dagruns"]]
+                return fresh[-1] if fresh else None
+
+            event = wait_for("the watcher fires and its event starts news_ingest", fired, CEILING)
+            ingest_run = event["created_dagruns"][0]["run_id"]
+            assert api.wait_for_run("news_ingest", ingest_run) == "success", _tail(home)
+            figures = query(lake, f"SELECT value, year, run_id FROM figures WHERE article_url = '{url}'")
+            assert set(figures) == {(236.0, 2024, ingest_run)}  # read from Parquet on the object store
+            executors = {t["executor"] for t in _tasks(api, "news_ingest", ingest_run)}
+            assert executors <= {None, "CeleryExecutor"}  # None: the configured one, CeleryExecutor
+            done = sum(len(re.findall("succeeded in", (home / f"{w}.log").read_text())) for w in WORKERS)
+            assert done >= len(_tasks(api, "news_ingest", ingest_run)), "the tasks ran on the Celery workers"
+
+            # reprocess on the workers: every archived page extracted again, nothing refetched
+            assert api.patch("/api/v2/dags/news_reprocess", {"is_paused": False})["is_paused"] is False
+            run = api.post("/api/v2/dags/news_reprocess/dagRuns", {"logical_date": None, "conf": {}})["dag_run_id"]
+            assert api.wait_for_run("news_reprocess", run) == "success", _tail(home)
+            again = query(lake, f"SELECT run_id FROM articles WHERE url = '{url}'")
+            assert again == [(run,)]  # extracted again from the raw archive by the reprocess run
+        finally:
+            stopped = airflow("stop")
+            assert stopped.returncode == 0, stopped.stderr
+            assert not list(home.glob("*.pid"))
+
+
+def _login(base: str, home: Path) -> AirflowApi:
+    password = json.loads((home / PASSWORD_FILE).read_text(encoding="utf-8"))["admin"]
+    reply = httpx.post(f"{base}/auth/token", json={"username": "admin", "password": password}, trust_env=False)
+    reply.raise_for_status()
+    return AirflowApi(base, reply.json()["access_token"])
+
+
+def _tasks(api: AirflowApi, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+    return list(api.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances")["task_instances"])
+
+
+def _tail(home: Path) -> str:
+    return "\n".join(f"{p.name}: {p.read_text(errors='replace')[-1500:]}" for p in sorted(home.glob("*.log")))
