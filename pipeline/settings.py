@@ -68,6 +68,14 @@ class Settings:
     max_figures_per_article: int = (
         500  # figures beyond this many in one article are not loaded (recorded in quarantine)
     )
+    # An object-store DATA_PATH (s3://bucket/prefix/): the store's host:port (empty: AWS's own endpoint), its key
+    # and region, and path- or vhost-style addressing; DuckDB gets them as an S3 secret when it attaches the lake.
+    s3_endpoint: str = ""
+    s3_key_id: str = ""
+    s3_secret: str = field(default="", repr=False)
+    s3_region: str = "us-east-1"
+    s3_url_style: str = "vhost"  # "path" for SeaweedFS, MinIO and most stores that are not AWS
+    s3_use_ssl: bool = True
     feeds: tuple[Feed, ...] = field(default=())
 
     @classmethod

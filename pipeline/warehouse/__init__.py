@@ -25,7 +25,7 @@ import duckdb
 
 from pipeline import topics
 from pipeline.backoff import jittered
-from pipeline.errors import WarehouseError
+from pipeline.errors import ConfigError, WarehouseError
 from pipeline.settings import PROJECT_ROOT, Settings
 from pipeline.warehouse.tables import TABLES
 
@@ -40,7 +40,9 @@ _EXTENSIONS = {
     "ducklake": "duckdb_extension_ducklake",
     "sqlite_scanner": "duckdb_extension_sqlite_scanner",
     "postgres_scanner": "duckdb_extension_postgres_scanner",
+    "httpfs": "duckdb_extension_httpfs",
 }
+OBJECT_STORE_SCHEMES = ("s3://",)  # a DATA_PATH starting so is read and written through httpfs
 _SCHEMA_MIGRATIONS = """CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER NOT NULL, name VARCHAR NOT NULL, checksum VARCHAR NOT NULL,
     applied_at TIMESTAMPTZ NOT NULL
@@ -82,7 +84,38 @@ def attach_statements(settings: Settings, *, read_only: bool = True) -> list[str
     if backend == "sqlite":
         options.append(f"META_BUSY_TIMEOUT {SQLITE_BUSY_TIMEOUT_MS}")
     attach = f"ATTACH {_literal('ducklake:' + catalog)} AS {LAKE} ({', '.join(options)})"
-    return [*loads, attach, f"USE {LAKE}"]
+    return [*loads, *object_store_statements(settings), attach, f"USE {LAKE}"]
+
+
+def object_store_statements(settings: Settings) -> list[str]:
+    """For a DATA_PATH on an object store: load ``httpfs`` from its wheel and create the S3 secret DuckDB signs with.
+
+    Only the configured key is used (``PROVIDER config``): no credential chain, no instance-metadata lookup.
+    """
+    if not settings.data_path.startswith(OBJECT_STORE_SCHEMES):
+        return []
+    if not (settings.s3_key_id and settings.s3_secret):
+        raise ConfigError(
+            f"NEWSFIGURES_DATA_PATH={settings.data_path!r} is on an object store: "
+            "set NEWSFIGURES_S3_KEY_ID and NEWSFIGURES_S3_SECRET"
+        )
+    if settings.s3_url_style not in ("path", "vhost"):
+        raise ConfigError(f"NEWSFIGURES_S3_URL_STYLE={settings.s3_url_style!r}: expected path or vhost")
+    options = [
+        "TYPE s3",
+        "PROVIDER config",
+        f"KEY_ID {_literal(settings.s3_key_id)}",
+        f"SECRET {_literal(settings.s3_secret)}",
+        f"REGION {_literal(settings.s3_region)}",
+        f"URL_STYLE {_literal(settings.s3_url_style)}",
+        f"USE_SSL {str(settings.s3_use_ssl).lower()}",
+    ]
+    if settings.s3_endpoint:
+        options.append(f"ENDPOINT {_literal(settings.s3_endpoint)}")
+    return [
+        f"LOAD {_literal(str(_extension_file('httpfs')))}",
+        f"CREATE OR REPLACE SECRET lake_s3 ({', '.join(options)})",
+    ]
 
 
 def _backend(catalog: str) -> str:
