@@ -499,3 +499,8 @@ def test_a_long_story_that_never_names_the_topic_states_none_of_its_figures() ->
     assert len(flood) > 500 and extract(flood, published=Published.parse("2023-08-01")) == []
     about = "Some 3,000 residents of Seoul were resettled after the floods, 120 of them North Korean defectors."
     assert [f.metric for f in extract(about)] == ["other", "other"]
+
+
+def test_the_years_total_is_the_whole_year() -> None:
+    text = "In the second half of 2023, 97 defectors arrived, bringing the year's total to 196."
+    assert [f[3:] for f in _article(text, "2024-01-18")] == [(2023, "H2"), (2023, None)]
