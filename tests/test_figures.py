@@ -504,3 +504,10 @@ def test_a_long_story_that_never_names_the_topic_states_none_of_its_figures() ->
 def test_the_years_total_is_the_whole_year() -> None:
     text = "In the second half of 2023, 97 defectors arrived, bringing the year's total to 196."
     assert [f[3:] for f in _article(text, "2024-01-18")] == [(2023, "H2"), (2023, None)]
+
+
+def test_changes_by_a_fraction_and_times_those_of_another_year() -> None:
+    text = "Arrivals were up by a third in 2023 after they fell by two-thirds in 2020."
+    assert [(f[0], f[2]) for f in _article(text)] == [("a third", "change"), ("two-thirds", "change")]
+    text = "Arrivals in 2023 were nearly three times those in 2022."
+    assert _article(text)[0][:4] == ("nearly three times", "arrivals", "change", 2023)

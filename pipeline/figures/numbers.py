@@ -84,6 +84,11 @@ _COMPARATIVE = frozenset(
         "increases",
         "jump",
         "rise",
+        "those",  # "nearly three times those in 2022"
+        "its",
+        "their",
+        "last",
+        "previous",
     ]
 )
 _PERCENT = frozenset(("percent", "pct", "percentage"))
