@@ -93,6 +93,7 @@ def test_split_by_sex_in_either_order() -> None:
         ("Last year, two-thousand-914 defectors arrived.", ("count", 2914, "exact", "arrivals")),
         ("Over 1k defectors arrived in 2019.", ("count", 1000, "at_least", "arrivals")),
         ("A couple hundred defectors arrived in 2004.", ("count", 200, "approximate", "arrivals")),
+        ("Last year two-hundred-and-36 defectors arrived.", ("count", 236, "exact", "arrivals")),
         ("Defectors say the famine killed up to 3 million people.", ("count", 3_000_000, "at_most", "other")),
         ("Arrivals were revised up to 2,402 in 2010.", ("count", 2402, "exact", "arrivals")),
         ("Defectors: 1,047 arrived in 2019. Read 12,408 times · 37 comments", ("count", 1047, "exact", "arrivals")),
@@ -511,3 +512,8 @@ def test_changes_by_a_fraction_and_times_those_of_another_year() -> None:
     assert [(f[0], f[2]) for f in _article(text)] == [("a third", "change"), ("two-thirds", "change")]
     text = "Arrivals in 2023 were nearly three times those in 2022."
     assert _article(text)[0][:4] == ("nearly three times", "arrivals", "change", 2023)
+
+
+def test_made_up_is_no_rise() -> None:
+    text = "Of the 236 defectors who arrived in 2024, women made up 210, or nearly 90 percent."
+    assert _article(text)[-1][:3] == ("nearly 90 percent", "arrivals", "share")

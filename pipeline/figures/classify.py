@@ -311,7 +311,9 @@ def sense(toks: list[Token], m: Mention) -> Sense | None:
     if m.sense is not None:
         return m.sense
     before = _near(toks, m.first - 5, m.first)
-    hits = list(_CHANGE_BEFORE.finditer(before))
+    wide = _near(toks, m.first - 7, m.first)  # two words more, so that "made up 210, or 90 percent" sees "made"
+    hits = [h for h in _CHANGE_BEFORE.finditer(wide) if h.start() >= len(wide) - len(before)]
+    before = wide
     hit = hits[-1] if hits else None
     if hit is not None and not re.search(r"\b(?:to|from|at|reaching|reached|hitting|hit)\b", before[hit.end() :]):
         return "change"
