@@ -517,3 +517,12 @@ def test_changes_by_a_fraction_and_times_those_of_another_year() -> None:
 def test_made_up_is_no_rise() -> None:
     text = "Of the 236 defectors who arrived in 2024, women made up 210, or nearly 90 percent."
     assert _article(text)[-1][:3] == ("nearly 90 percent", "arrivals", "share")
+
+
+def test_ages_of_a_share_are_no_counts_and_a_place_after_from_is_no_base() -> None:
+    text = "Of the 1,047 defectors who arrived in 2019, 9 percent were under 10 and another 5% were 60 or more."
+    assert [f[0] for f in _article(text)] == ["1,047", "9 percent", "5%"]
+    text = (
+        "Of the 1,047 defectors who arrived in 2019, 46 percent came from North Hamgyong and 28 percent from Ryanggang."
+    )
+    assert [f[2] for f in _article(text)[1:]] == ["share", "share"]
