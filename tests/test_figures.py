@@ -93,6 +93,7 @@ def test_split_by_sex_in_either_order() -> None:
         ("Last year, two-thousand-914 defectors arrived.", ("count", 2914, "exact", "arrivals")),
         ("Over 1k defectors arrived in 2019.", ("count", 1000, "at_least", "arrivals")),
         ("A couple hundred defectors arrived in 2004.", ("count", 200, "approximate", "arrivals")),
+        ("Last year two-hundred-and-36 defectors arrived.", ("count", 236, "exact", "arrivals")),
         ("Defectors say the famine killed up to 3 million people.", ("count", 3_000_000, "at_most", "other")),
         ("Arrivals were revised up to 2,402 in 2010.", ("count", 2402, "exact", "arrivals")),
         ("Defectors: 1,047 arrived in 2019. Read 12,408 times · 37 comments", ("count", 1047, "exact", "arrivals")),
@@ -499,3 +500,29 @@ def test_a_long_story_that_never_names_the_topic_states_none_of_its_figures() ->
     assert len(flood) > 500 and extract(flood, published=Published.parse("2023-08-01")) == []
     about = "Some 3,000 residents of Seoul were resettled after the floods, 120 of them North Korean defectors."
     assert [f.metric for f in extract(about)] == ["other", "other"]
+
+
+def test_the_years_total_is_the_whole_year() -> None:
+    text = "In the second half of 2023, 97 defectors arrived, bringing the year's total to 196."
+    assert [f[3:] for f in _article(text, "2024-01-18")] == [(2023, "H2"), (2023, None)]
+
+
+def test_changes_by_a_fraction_and_times_those_of_another_year() -> None:
+    text = "Arrivals were up by a third in 2023 after they fell by two-thirds in 2020."
+    assert [(f[0], f[2]) for f in _article(text)] == [("a third", "change"), ("two-thirds", "change")]
+    text = "Arrivals in 2023 were nearly three times those in 2022."
+    assert _article(text)[0][:4] == ("nearly three times", "arrivals", "change", 2023)
+
+
+def test_made_up_is_no_rise() -> None:
+    text = "Of the 236 defectors who arrived in 2024, women made up 210, or nearly 90 percent."
+    assert _article(text)[-1][:3] == ("nearly 90 percent", "arrivals", "share")
+
+
+def test_ages_of_a_share_are_no_counts_and_a_place_after_from_is_no_base() -> None:
+    text = "Of the 1,047 defectors who arrived in 2019, 9 percent were under 10 and another 5% were 60 or more."
+    assert [f[0] for f in _article(text)] == ["1,047", "9 percent", "5%"]
+    text = (
+        "Of the 1,047 defectors who arrived in 2019, 46 percent came from North Hamgyong and 28 percent from Ryanggang."
+    )
+    assert [f[2] for f in _article(text)[1:]] == ["share", "share"]

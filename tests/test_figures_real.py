@@ -14,8 +14,8 @@ SHARED = ROOT.parent / "shared" / "figures-real"
 # Raise them when the engine improves, never lower them.
 FLOORS = {
     "tune": {"F1": 0.975, "fully_correct": 0.87, "comparable_precision": 0.895, "comparable_recall": 0.88},
-    "report": {"F1": 0.975, "fully_correct": 0.84, "comparable_precision": 0.90, "comparable_recall": 0.885},
-    "all": {"F1": 0.975, "fully_correct": 0.855, "comparable_precision": 0.90, "comparable_recall": 0.885},
+    "report": {"F1": 0.975, "fully_correct": 0.855, "comparable_precision": 0.905, "comparable_recall": 0.89},
+    "all": {"F1": 0.975, "fully_correct": 0.86, "comparable_precision": 0.905, "comparable_recall": 0.89},
 }
 
 

@@ -10,7 +10,8 @@ IGNORED = frozenset(("since", "paren", "open", "name"))
 _JOINED = re.compile(r"\s*(?:and|or|,)\s*")
 # The base of a change ("up from 67 in 2022", "three times 2022's", "half the level of 2011", "since the 2009 peak")
 _BASE = re.compile(
-    r"\b(?:as|than|from|over|compared with|compared to|against|versus|vs\.?|on|of|times|since(?: the)?)"
+    r"\b(?:as|than|from|over|compared with|compared to|against|versus|vs\.?|on|of|times(?: those| that)?"
+    r"|since(?: the)?)"
     r"(?:\s+[0-9][0-9,.]*)?(?:\s+in)?(?:\s+the)?\s*$"
     r"|\b(?:peak|record|high|low|level)\s+(?:[a-z]+\s+)?(?:in|of)\s*$",  # "half the peak logged in 2009"
     re.I,

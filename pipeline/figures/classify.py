@@ -113,6 +113,8 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
         or ((nxt in _CLOCK and (nxt_i + 1 >= len(toks) or toks[nxt_i + 1].text in (".", ""))) or nxt == "o'clock")
     ):
         return False  # 1st, 20s, 35-year-old, 4 February
+    if _AGED.search(_near(toks, m.first - 4, m.first)) and not people:
+        return False  # "9 percent were under 10", "another 5% were 60 or more": ages of a share, not counts
     if (
         prev is not None
         and prev.text in ("[", "(")
@@ -187,6 +189,8 @@ def is_figure(toks: list[Token], m: Mention, sentence: str, vocab: Vocabulary, t
 
 
 _MOVED = _words("arrived crossed fled defected escaped entered reached")
+_PLACE = re.compile(r"(?!(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|The|A|Last|This)\b)[A-Z][a-z]+")
+_AGED = re.compile(r"(?:%|\bpercent|\bper cent)\s+(?:were|are|was|is)(?:\s+aged)?(?:\s+(?:under|over|above|below))?$")
 _AGES_RANGING = re.compile(r"\bages?\s+(?:ranging|range|ranged|between|from)\b", re.I)
 _GROUP_VERBS = _words(
     "were was are is had have has spent arrived fled left met intended included remain remained will would could "
@@ -311,11 +315,14 @@ def sense(toks: list[Token], m: Mention) -> Sense | None:
     if m.sense is not None:
         return m.sense
     before = _near(toks, m.first - 5, m.first)
-    hits = list(_CHANGE_BEFORE.finditer(before))
+    wide = _near(toks, m.first - 7, m.first)  # two words more, so that "made up 210, or 90 percent" sees "made"
+    hits = [h for h in _CHANGE_BEFORE.finditer(wide) if h.start() >= len(wide) - len(before)]
+    before = wide
     hit = hits[-1] if hits else None
     if hit is not None and not re.search(r"\b(?:to|from|at|reaching|reached|hitting|hit)\b", before[hit.end() :]):
         return "change"
     after = _near(toks, m.last, m.last + 4)
-    if _CHANGE_AFTER.match(after):
+    placed = m.last + 1 < len(toks) and toks[m.last].low == "from" and _PLACE.match(toks[m.last + 1].text)
+    if _CHANGE_AFTER.match(after) and not placed:  # not "28 percent from Ryanggang"
         return "change"
     return "share"

@@ -95,9 +95,18 @@ def _fraction(toks: list[Token], i: int) -> Mention | None:
     after = toks[k + 1].low if k + 1 < len(toks) else ""
     if toks[k].low.startswith("quarter") and after != "of" and low == "a":
         return None  # "a quarter" of a year is a period
-    if after not in ("of", "to", "and", "or", "as", "", ".", ",", "-", "—", "–") and toks[k + 1].kind == "word":
+    by = i > 0 and toks[i - 1].low == "by"  # "up by a third", "fell by two-thirds": a change of that size
+    if (
+        not by
+        and after not in ("of", "to", "and", "or", "as", "", ".", ",", "-", "—", "–")
+        and toks[k + 1].kind == "word"
+    ):
         return None  # "via a third country": an ordinal, not a share
     value = round(count / _PARTS[toks[k].low], 4)
+    if by:
+        return Mention(
+            i, k + 1, toks[i].start, toks[k].end, "ratio", value, sense="change", spelled=True, ratio_word=True
+        )
     if after == "to" and k + 2 < len(toks):  # "one-quarter to one-fifth"
         upper = _fraction(toks, k + 2)
         if upper is not None and upper.value is not None:

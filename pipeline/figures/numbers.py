@@ -84,6 +84,11 @@ _COMPARATIVE = frozenset(
         "increases",
         "jump",
         "rise",
+        "those",  # "nearly three times those in 2022"
+        "its",
+        "their",
+        "last",
+        "previous",
     ]
 )
 _PERCENT = frozenset(("percent", "pct", "percentage"))
@@ -157,6 +162,9 @@ def _joined(toks: list[Token], j: int, text: str, base: int) -> int | None:
     if gap not in ("", " "):
         return None
     if toks[k].text == "-" and gap == "" and k + 1 < len(toks) and toks[k + 1].start == toks[k].end:
+        hyphened_and = k + 3 < len(toks) and toks[k + 1].low == "and" and toks[k + 2].text == "-"
+        if hyphened_and and toks[k + 3].start == toks[k + 2].end and _atom(toks[k + 3]):
+            return k + 3  # "two-hundred-and-36"
         return k + 1
     if toks[k].low == "and" and k + 1 < len(toks) and _atom(toks[k + 1]) and toks[k + 1].kind == "word":
         return k + 1

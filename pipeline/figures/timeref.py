@@ -145,7 +145,11 @@ _PATTERNS = [
     ("same", rf"\bthe\s+period\s+(?:in|of)\s+(?P<of>{_YEAR})\b"),
     ("that", r"\b(?:that|the same)\s+year\b"),
     ("next", r"\b(?:the\s+(?:next|following)\s+year|a\s+year\s+later)\b"),
-    ("annual", r"\b(?:annual|yearly|full-year)\s+(?:total|figure|tally|count|number)\b"),
+    (
+        "annual",
+        r"\b(?:annual|yearly|full-year)\s+(?:total|figure|tally|count|number)\b"
+        r"|\bthe\s+year['’]s\s+(?:total|figure|tally|count|number)\b",  # "bringing the year's total to 196"
+    ),
     # "fewer than 100 for the whole year", "83% for the full year in 2017"
     ("fullyear", rf"\b(?:for|in|during|over)\s+the\s+(?:whole|entire|full)\s+year\b(?:\s+(?:of|in)\s+(?P<y>{_YEAR}))?"),
     (
@@ -211,7 +215,7 @@ _HINTS = {
     "same": ("same", "that "),
     "that": ("year",),
     "next": ("year",),
-    "annual": ("annual", "yearly", "full-year"),
+    "annual": ("annual", "yearly", "full-year", "year's", "year’s"),
     "fullyear": ("whole year", "entire year", "full year"),
     "years": ("pandemic", "years"),
     "prev": ("year", "prior"),
