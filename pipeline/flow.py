@@ -182,19 +182,20 @@ def run(
     run_id = start_run(settings, trigger=trigger)
     channels = alerts.Channels.from_settings(settings)
     counts: dict[str, Counts] = {}
-    status = "success"
-    try:
-        for step in STAGES:
-            origin = policy.Origin(trigger, step.name, lambda: channels, told=told)
-            params = {"feeds": feeds} if step.name == "poll_feeds" else {}
-            try:
-                counts[step.name] = run_stage(step.name, settings, run_id, origin=origin, **params)
-            except SchemaFailure as failure:
-                log.warning("%s", failure)
-                counts[step.name] = {"loaded": failure.total - failure.failed, "quarantined": failure.failed}
-                status = "failed"
-    except Exception:
-        runs.finish(settings, run_id, status="failed", counts=counts)
-        raise
-    runs.finish(settings, run_id, status=status, counts=counts)
+    failures: list[str] = []
+    for step in STAGES:
+        origin = policy.Origin(trigger, step.name, lambda: channels, told=told)
+        params = {"feeds": feeds} if step.name == "poll_feeds" else {}
+        try:
+            counts[step.name] = run_stage(step.name, settings, run_id, origin=origin, **params)
+        except SchemaFailure as failure:
+            log.warning("%s", failure)
+            counts[step.name] = {"loaded": failure.total - failure.failed, "quarantined": failure.failed}
+            failures.append(f"{step.name}: {failure}")
+        except Exception as exc:
+            failures.append(f"{step.name}: {type(exc).__name__}: {exc}")
+            runs.finish(settings, run_id, status="failed", counts=counts, reason="; ".join(failures))
+            raise
+    status = "failed" if failures else "success"
+    runs.finish(settings, run_id, status=status, counts=counts, reason="; ".join(failures) or None)
     return run_id, counts

@@ -1,7 +1,7 @@
 """A whole pass, as `newsfigures run` does it: real HTTP, trafilatura, Pandera and a DuckLake in a temporary folder."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +10,7 @@ from conftest import LOADED_TABLES, DemoLake, LocalServer, lake_settings
 
 from pipeline import flow, warehouse
 from pipeline.demo.server import SITE
-from pipeline.errors import ConfigError, SchemaFailure
+from pipeline.errors import ConfigError, SchemaFailure, WarehouseError
 from pipeline.extract import articles
 from pipeline.fetch import archive
 from pipeline.records import Feed
@@ -436,3 +436,53 @@ def test_polling_a_feed_name_that_is_not_configured_is_a_configuration_error(tmp
 
     with pytest.raises(ConfigError, match=r"unknown feed 'wyre' \(feeds.toml has: wire\)"):  # as the DAG param
         flow.poll_feeds(settings, "run-1", feeds=["wyre"])
+
+
+def _running(settings: Settings, run_id: str, started_at: datetime) -> None:
+    """A run row as a run that was killed (or never finished) left it: still 'running'."""
+    import pandas as pd
+
+    row = {"run_id": run_id, "started_at": started_at, "finished_at": None, "trigger": "cli", "status": "running",
+           "extractor_version": "x", "counts": None}  # fmt: skip
+    with warehouse.connect(settings) as con, warehouse.transaction(con) as tx:
+        tx.merge("runs", pd.DataFrame([row]))
+
+
+def test_a_run_left_running_is_marked_failed_with_its_reason_by_the_next_run(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    server.route("/rss.xml", body=rss(server, []), headers={"content-type": "application/rss+xml"})
+    settings = lake_settings(tmp_path, (Feed("wire", server.url("/rss.xml"), "defection"),), stale_run_hours=6.0)
+    flow.start_run(settings, trigger="test")  # migrates
+    now = datetime.now(UTC)
+    _running(settings, "killed", now - timedelta(hours=7))
+    _running(settings, "concurrent", now - timedelta(minutes=1))
+
+    run_id, _ = flow.run(settings, trigger="test")
+
+    with warehouse.connect(settings, read_only=True) as con:
+        got = dict(con.execute("SELECT run_id, (status, reason, finished_at IS NOT NULL) FROM runs").fetchall())
+        health = con.execute("SELECT stale_runs, last_failed_run, last_failed_reason FROM ingestion_health").fetchone()
+    status, reason, finished = got["killed"]
+    assert status == "failed" and finished and "no end recorded" in reason and run_id in reason
+    assert got["concurrent"][0] == "running"  # younger than NEWSFIGURES_STALE_RUN_HOURS: it may still be going
+    assert health[0] == 1 and health[1] == "killed" and "no end recorded" in health[2]
+
+
+def test_a_run_whose_stage_fails_to_commit_is_failed_with_the_reason(
+    server: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.route("/rss.xml", body=rss(server, []), headers={"content-type": "application/rss+xml"})
+    settings = lake_settings(tmp_path, (Feed("wire", server.url("/rss.xml"), "defection"),))
+
+    def full_disk(*args: Any, **kwargs: Any) -> Any:
+        raise WarehouseError("could not commit: No space left on device")
+
+    monkeypatch.setitem(flow.RUNS, "fetch_pages", full_disk)
+    with pytest.raises(WarehouseError):
+        flow.run(settings, trigger="test")
+
+    with warehouse.connect(settings, read_only=True) as con:
+        [(status, reason)] = con.execute("SELECT status, reason FROM runs").fetchall()
+    assert status == "failed"
+    assert "fetch_pages" in reason and "No space left on device" in reason

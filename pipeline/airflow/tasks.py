@@ -66,9 +66,13 @@ def finish(run_id: str, context: Mapping[str, Any]) -> str:
     """Record the run's outcome: a stage that failed left no counts behind."""
     pulled = {s.name: context["ti"].xcom_pull(task_ids=s.name) for s in STAGES}
     counts = {name: value for name, value in pulled.items() if value is not None}
-    status = "success" if len(counts) == len(STAGES) else "failed"
+    missing = [s.name for s in STAGES if s.name not in counts]
+    reason = f"failed or not run: {', '.join(missing)} (see their task logs)" if missing else None
     with failing_fast():
-        runs.finish(Settings.from_env(), run_id, status=status, counts=counts)
+        runs.finish(
+            Settings.from_env(), run_id, status="failed" if missing else "success", counts=counts, reason=reason
+        )
+    status = "failed" if missing else "success"
     return status
 
 
@@ -83,16 +87,19 @@ def reprocess(context: Mapping[str, Any]) -> dict[str, int]:
     settings = Settings.from_env()
     run_id = flow.start_run(settings, trigger="reprocess", run_id=context["run_id"])
     counts: dict[str, dict[str, int]] = {}
-    status = "failed"
+    reason: str | None = "interrupted"
     try:
         with failing_fast():
             origin = _origin(settings, context)
             topic = params.get("topic") or None
             counts["reprocess"] = flow.run_stage("reprocess", settings, run_id, origin=origin, since=since, topic=topic)
             counts["find_figures"] = flow.run_stage("find_figures", settings, run_id, origin=origin)
-        status = "success"
+        reason = None
+    except Exception as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        raise
     finally:
-        runs.finish(settings, run_id, status=status, counts=counts)
+        runs.finish(settings, run_id, status="failed" if reason else "success", counts=counts, reason=reason)
     return {"articles": counts["reprocess"]["articles"], "figures": counts["find_figures"]["figures"]}
 
 

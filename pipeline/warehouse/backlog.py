@@ -44,9 +44,15 @@ def _urls(urls: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame({"url": pd.Series(list(urls), dtype="string")})
 
 
-def finish_run(tx: Tx, run_id: str, *, at: datetime, status: str, counts: str) -> None:
-    """Close a run with its status and counts (JSON)."""
-    tx.execute(sql("finish_run"), {"at": at, "status": status, "counts": counts, "run_id": run_id})
+def finish_run(tx: Tx, run_id: str, *, at: datetime, status: str, counts: str, reason: str | None = None) -> None:
+    """Close a run with its status, counts (JSON) and, if it failed, why."""
+    tx.execute(sql("finish_run"), {"at": at, "status": status, "counts": counts, "reason": reason, "run_id": run_id})
+
+
+def fail_stale_runs(tx: Tx, run_ids: Sequence[str], *, at: datetime, reason: str) -> None:
+    """Mark runs that never recorded their end as failed, with ``reason``."""
+    ids = pd.DataFrame({"run_id": pd.Series(list(run_ids), dtype="string")})
+    tx.execute(sql("fail_stale_runs"), {"at": at, "reason": reason}, frames={"stale_run_ids": ids})
 
 
 def assign_stories(tx: Tx, stories: pd.DataFrame) -> None:

@@ -1,5 +1,7 @@
 -- Is ingestion healthy, feed by feed: polls and their outcomes, new entries, the last success and the last error,
 -- and what the feed's articles yielded downstream. Hours since the last success are counted from the query's clock.
+-- The run columns are the same on every row: runs failed for never recording their end (killed or lost; failed by
+-- the next run after NEWSFIGURES_STALE_RUN_HOURS), and the latest failed run with its reason.
 CREATE OR REPLACE VIEW ingestion_health AS
 WITH polls AS (
     SELECT
@@ -48,6 +50,14 @@ yielded AS (
     WHERE f.repeats_figure_no IS NULL
     GROUP BY e.feed
 ),
+failed_runs AS (
+    SELECT
+        count(*) FILTER (WHERE reason LIKE 'no end recorded%') AS stale_runs,
+        arg_max(run_id, started_at) AS last_failed_run,
+        arg_max(reason, started_at) AS last_failed_reason
+    FROM runs
+    WHERE status = 'failed'
+),
 held AS (
     SELECT e.feed, count(DISTINCT (q.table_name, q.row_key)) AS quarantined
     FROM quarantine AS q JOIN entries AS e ON e.url = q.article_url
@@ -76,8 +86,12 @@ SELECT
     round(date_diff('second', p.last_success_at, now()) / 3600, 1) AS hours_since_success,
     p.last_error_at,
     p.last_error,
-    p.median_elapsed_ms
+    p.median_elapsed_ms,
+    coalesce(r.stale_runs, 0) AS stale_runs,
+    r.last_failed_run,
+    r.last_failed_reason
 FROM polls AS p
+CROSS JOIN failed_runs AS r
 LEFT JOIN streak AS s ON s.feed = p.feed
 LEFT JOIN downstream AS d ON d.feed = p.feed
 LEFT JOIN yielded AS y ON y.feed = p.feed
