@@ -31,7 +31,6 @@ from pipeline.warehouse import backlog, frames, runs
 
 log = logging.getLogger(__name__)
 
-MAX_FETCH_ATTEMPTS = 3
 Counts = dict[str, int]
 Work = Callable[..., tuple[Counts, Loaded]]
 StageRun = Callable[..., Counts]
@@ -83,7 +82,8 @@ def poll_feeds(
         ]
         with warehouse.transaction(con) as tx:
             tx.append("feed_polls", polls)
-            new = load(tx, "entries", frames.entry_rows(results, known, run_id, at), run_id=run_id, at=at)
+            rows = frames.entry_rows(results, known, run_id, at)
+            new = load(tx, "entries", rows, run_id=run_id, at=at, max_attempts=settings.max_attempts)
             tx.merge("feed_state", frames.schedule_rows(advanced, run_id))
     outcomes, skipped = polls["outcome"].tolist(), len(settings.feeds) - len(chosen) if not feeds else 0
     counts = {"polled": len(polls), "changed": outcomes.count("changed"), "errors": outcomes.count("error"),
@@ -95,12 +95,14 @@ def poll_feeds(
 
 @stage
 def fetch_pages(settings: Settings, run_id: str, at: datetime) -> tuple[Counts, Loaded]:
-    """Fetch the page of every entry not yet fetched (or failed fewer than MAX_FETCH_ATTEMPTS times)."""
+    """Fetch the page of every entry not yet fetched, or whose fetch failed and may be tried again (not ``final``)."""
+    cap = settings.max_attempts
     with warehouse.connect(settings) as con:
-        attempts = dict(backlog.rows(con, "unfetched_entries", {"max_attempts": MAX_FETCH_ATTEMPTS}))
+        attempts = dict(backlog.rows(con, "unfetched_entries", {"max_attempts": cap}))
         fetched = pages.fetch_pages(settings, list(attempts))
+        rows = frames.page_rows(fetched, attempts, run_id, max_attempts=cap)
         with warehouse.transaction(con) as tx:
-            loaded = load(tx, "pages", frames.page_rows(fetched, attempts, run_id), run_id=run_id, at=at)
+            loaded = load(tx, "pages", rows, run_id=run_id, at=at, max_attempts=cap)
     failed = sum(1 for p in fetched if p.error)
     log.info("fetched %d pages, %d failed", len(fetched) - failed, failed)
     return {"fetched": len(fetched) - failed, "failed": failed}, loaded
@@ -132,7 +134,8 @@ def _extract(
     found = extract_all(settings.archive_dir, [Pending(*row) for row in pending])
     stories = backlog.rows(con, "stories")
     with warehouse.transaction(con) as tx:
-        loaded = load(tx, "articles", frames.article_rows(found, run_id, at), run_id=run_id, at=at)
+        rows = frames.article_rows(found, run_id, at)
+        loaded = load(tx, "articles", rows, run_id=run_id, at=at, max_attempts=settings.max_attempts)
         ok = set(loaded.rows["url"]) if len(loaded.rows) else set()
         kept = [a for a in found if a.status == "ok" and a.url in ok]
         backlog.assign_stories(tx, dedup.assign(stories, kept, max_distance=settings.near_duplicate_bits))
@@ -158,11 +161,12 @@ def find_figures(settings: Settings, run_id: str, at: datetime) -> tuple[Counts,
         with warehouse.transaction(con) as tx:
             backlog.replace_figures(tx, urls)
             loaded = load(
-                tx, "figures", batch.rows, run_id=run_id, at=at,
+                tx, "figures", batch.rows, run_id=run_id, at=at, max_attempts=settings.max_attempts,
                 enrich=lambda valid: valid.assign(findings=annotate(valid, reference)),
             )  # fmt: skip
             quarantine(tx, over_cap(batch.over_cap, settings.max_figures_per_article, run_id=run_id, at=at))
-            backlog.mark_read(tx, urls, figures.EXTRACTOR_VERSION)
+            # an article with quarantined figures stays unread: a rerun after a fix reads it again (up to the cap)
+            backlog.mark_read(tx, [u for u in urls if u not in loaded.held], figures.EXTRACTOR_VERSION)
     with_findings = int(loaded.rows["findings"].notna().sum()) if len(loaded.rows) else 0
     counts = {"articles_read": len(unread), "figures": loaded.loaded, "with_findings": with_findings,
               "quarantined": loaded.quarantined, "over_cap": len(batch.over_cap)}  # fmt: skip

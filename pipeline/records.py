@@ -82,6 +82,13 @@ class Page:
     size: int
     error: str | None = None
 
+    @property
+    def permanent(self) -> bool:
+        """A failure a retry will not change: gone (404, 410), disallowed by robots.txt, not HTML."""
+        return self.error is not None and (
+            self.status in (404, 410) or self.error.startswith("disallowed by robots") or "is not HTML" in self.error
+        )
+
 
 @dataclass(frozen=True)
 class Article:

@@ -65,6 +65,7 @@ class Settings:
     near_duplicate_bits: int = 6  # SimHash distance (of 64 bits) at or under which two articles are one story
     feed_parse_timeout: float = 30.0  # seconds one feed's parse may take before it is that feed's error
     archive_retention_days: int = 0  # raw archive files older than this are deleted by maintenance; 0 keeps them
+    max_attempts: int = 3  # a page fetch, extraction or figure read failing this often is not tried again
     stale_run_hours: float = 6.0  # a run still 'running' this long after it started is failed by the next run
     max_figures_per_article: int = (
         500  # figures beyond this many in one article are not loaded (recorded in quarantine)

@@ -25,6 +25,7 @@ PAGES = pa.DataFrameSchema(
         "size_bytes": pa.Column("int64", pa.Check.ge(0)),
         "error": pa.Column(str, nullable=True),
         "attempts": pa.Column("int32", pa.Check.ge(1)),
+        "final": pa.Column(bool),
         "run_id": pa.Column(str),
     },
     checks=[wide("body_or_error", "error", "a page needs an archived body or the reason it has none", _body_or_error)],

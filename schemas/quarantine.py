@@ -35,6 +35,8 @@ QUARANTINE = pa.DataFrameSchema(
         "article_url": pa.Column(str, nullable=True),
         "row_json": pa.Column(str),
         "quarantined_at": pa.Column("datetime64[us, UTC]"),
+        "attempts": pa.Column("int32", pa.Check.ge(1)),
+        "final": pa.Column(bool),
     },
     checks=[wide("row_is_json", "row_json", "the failing row is not kept as a JSON object", _row_is_json)],
     unique=key("quarantine"),

@@ -486,3 +486,52 @@ def test_a_run_whose_stage_fails_to_commit_is_failed_with_the_reason(
         [(status, reason)] = con.execute("SELECT status, reason FROM runs").fetchall()
     assert status == "failed"
     assert "fetch_pages" in reason and "No space left on device" in reason
+
+
+def test_clearing_a_failed_find_figures_reads_the_quarantined_article_again_up_to_the_cap(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    settings = _misdated_story(server, tmp_path)
+    settings = lake_settings(tmp_path, settings.feeds, max_attempts=3)
+    run_id, stages = flow.run(settings, trigger="test")
+    assert stages["find_figures"]["quarantined"] == 1
+
+    with pytest.raises(SchemaFailure):  # on-call clears the failed task: the article is read again, and fails again
+        flow.find_figures(settings, run_id)
+    with pytest.raises(SchemaFailure):  # the next run reads it a third time
+        flow.run_stage("find_figures", settings, "next-run")
+    assert flow.find_figures(settings, "after-the-cap")["articles_read"] == 0  # then it is given up, not read forever
+
+    with warehouse.connect(settings, read_only=True) as con:
+        held = con.execute("SELECT run_id, attempts, final FROM quarantine").fetchall()
+        health = con.execute("SELECT rows_given_up FROM ingestion_health WHERE feed = 'wire'").fetchone()[0]
+        loaded = con.execute("SELECT value FROM figures").fetchall()
+    assert held == [("next-run", 3, True)]
+    assert health == 1
+    assert loaded == [(67.0,)]  # the good figure of the article stays loaded, once
+
+
+def test_pages_that_cannot_become_articles_are_not_fetched_again_and_odd_ones_only_up_to_the_cap(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    server.route("/robots.txt", body=b"User-agent: *\nDisallow: /private\n", headers={"content-type": "text/plain"})
+    server.route("/gone.html", status=404, body=b"no such page")
+    server.route("/data.json", body=b"{}", headers={"content-type": "application/json"})
+    server.route("/private/a.html", body=b"<html><body>secret</body></html>", headers={"content-type": "text/html"})
+    server.route("/odd.html", status=999, body=b"what")
+    paths = ("/gone.html", "/data.json", "/private/a.html", "/odd.html")
+    when = "Thu, 18 Jan 2024 09:00:00 GMT"
+    server.route("/rss.xml", body=rss(server, [(p, when) for p in paths]), headers={"content-type": "text/xml"})
+    settings = lake_settings(tmp_path, (Feed("wire", server.url("/rss.xml"), "defection"),), max_attempts=2)
+
+    for _ in range(3):
+        flow.run(settings, trigger="test")
+
+    assert [len(server.seen(p)) for p in paths] == [1, 1, 0, 2]
+    with warehouse.connect(settings, read_only=True) as con:
+        final = dict(con.execute("SELECT url, final FROM pages").fetchall())
+        odd = con.execute("SELECT attempts, final FROM quarantine WHERE table_name = 'pages'").fetchone()
+        health = con.execute("SELECT pages_given_up, rows_given_up FROM ingestion_health").fetchone()
+    assert final == dict.fromkeys((server.url(p) for p in paths[:3]), True)
+    assert odd == (2, True)
+    assert health == (3, 1)

@@ -96,7 +96,7 @@ def test_an_entry_with_a_relative_url_is_quarantined_and_the_rest_load() -> None
 
 def test_a_page_needs_a_body_or_the_reason_it_has_none() -> None:
     base = {"final_url": None, "fetched_at": AT, "status_code": 200, "content_type": "text/html", "size_bytes": 10,
-            "attempts": 1, "run_id": "run-1"}  # fmt: skip
+            "attempts": 1, "final": False, "run_id": "run-1"}  # fmt: skip
     rows = [
         {**base, "url": "https://news.example/ok", "body_sha256": "a" * 64, "error": None},
         {**base, "url": "https://news.example/failed", "body_sha256": None, "error": "HTTP 500"},

@@ -10,7 +10,7 @@ from datetime import datetime
 import pandas as pd
 
 from pipeline.checks.validate import validate
-from pipeline.warehouse import Tx
+from pipeline.warehouse import Tx, backlog
 from schemas import QUARANTINE
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,7 @@ class Loaded:
     quarantined: int
     checks: dict[str, int] = field(default_factory=dict)  # failing check -> rows
     rows: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)  # the rows merged
+    held: frozenset[str] = frozenset()  # the URLs of the rows quarantined
 
     @property
     def total(self) -> int:
@@ -40,19 +41,34 @@ def load(
     run_id: str,
     at: datetime,
     enrich: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    max_attempts: int = 3,
 ) -> Loaded:
     """Validate ``frame`` against its table's schema, MERGE the valid rows (after ``enrich``), quarantine the rest."""
     checked = validate(frame, table, run_id=run_id, at=at)
     valid = enrich(checked.valid) if enrich is not None else checked.valid
     tx.merge(table, valid)
-    quarantine(tx, checked.quarantine)
-    return Loaded(table, len(valid), checked.failed, checked.checks, valid)
+    quarantine(tx, checked.quarantine, max_attempts=max_attempts)
+    urls = checked.quarantine["article_url"].dropna().astype(str) if len(checked.quarantine) else pd.Series([])
+    return Loaded(table, len(valid), checked.failed, checked.checks, valid, frozenset(urls))
 
 
-def quarantine(tx: Tx, rows: pd.DataFrame) -> None:
-    """Keep failing rows with their check, bad value and run (a row that fails again carries its latest run)."""
+def quarantine(tx: Tx, rows: pd.DataFrame, *, max_attempts: int = 3) -> None:
+    """Keep failing rows with their check, bad value, run and attempts (a row that fails again carries its latest run;
+    at ``max_attempts`` it is ``final``: its page is not tried again)."""
     if len(rows):
+        tried = _attempts_before(tx, rows) + 1
+        rows = rows.assign(attempts=tried, final=tried >= max_attempts)
         held = QUARANTINE.validate(rows)  # a malformed quarantine row is our bug: fail loudly, never lose the rows
         # a row that fails again carries the run that quarantined it last: that run's alert and the on-call query
         # "WHERE run_id = '<this run>'" find it
         tx.merge("quarantine", held)
+
+
+def _attempts_before(tx: Tx, rows: pd.DataFrame) -> pd.Series:
+    keys = rows[["table_name", "row_key", "check_name", "column_name"]].assign(n=range(len(rows)))
+    tx.con.register("held_keys", keys)
+    try:
+        before = [n for (n,) in tx.con.execute(backlog.sql("quarantine_attempts")).fetchall()]
+    finally:
+        tx.con.unregister("held_keys")
+    return pd.Series(before, index=rows.index, dtype="int64")

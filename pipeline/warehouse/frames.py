@@ -51,10 +51,14 @@ def entry_rows(results: Sequence[PollResult], known: set[str], run_id: str, at: 
     return pd.DataFrame(list(rows.values()), columns=columns)
 
 
-def page_rows(found: Sequence[Page], attempts: Mapping[str, int], run_id: str) -> pd.DataFrame:
-    """One pages row per fetch, counting attempts."""
-    rows = [_row(p, PAGE_RENAMES, attempts=attempts.get(p.url, 0) + 1, run_id=run_id) for p in found]
-    return pd.DataFrame(rows, columns=_columns(Page, PAGE_RENAMES, ["attempts", "run_id"]))
+def page_rows(found: Sequence[Page], attempts: Mapping[str, int], run_id: str, *, max_attempts: int) -> pd.DataFrame:
+    """One pages row per fetch, counting attempts; ``final`` when a failed fetch is not to be tried again."""
+    rows = []
+    for p in found:
+        tried = attempts.get(p.url, 0) + 1
+        final = p.error is not None and (p.permanent or tried >= max_attempts)
+        rows.append(_row(p, PAGE_RENAMES, attempts=tried, final=final, run_id=run_id))
+    return pd.DataFrame(rows, columns=_columns(Page, PAGE_RENAMES, ["attempts", "final", "run_id"]))
 
 
 def article_rows(found: Sequence[Article], run_id: str, at: datetime) -> pd.DataFrame:

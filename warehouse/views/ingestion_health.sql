@@ -37,6 +37,7 @@ downstream AS (
         count(*) AS entries,
         count(p.url) FILTER (WHERE p.error IS NULL) AS pages_fetched,
         count(p.url) FILTER (WHERE p.error IS NOT NULL) AS pages_failed,
+        count(p.url) FILTER (WHERE p.error IS NOT NULL AND p.final) AS pages_given_up,
         count(a.url) FILTER (WHERE a.status = 'ok') AS articles
     FROM entries AS e
     LEFT JOIN pages AS p ON p.url = e.url
@@ -59,7 +60,10 @@ failed_runs AS (
     WHERE status = 'failed'
 ),
 held AS (
-    SELECT e.feed, count(DISTINCT (q.table_name, q.row_key)) AS quarantined
+    SELECT
+        e.feed,
+        count(DISTINCT (q.table_name, q.row_key)) AS quarantined,
+        count(DISTINCT (q.table_name, q.row_key)) FILTER (WHERE q.final) AS rows_given_up
     FROM quarantine AS q JOIN entries AS e ON e.url = q.article_url
     GROUP BY e.feed
 )
@@ -79,6 +83,8 @@ SELECT
     coalesce(d.articles, 0) AS articles,
     coalesce(y.figures, 0) AS figures,
     coalesce(h.quarantined, 0) AS quarantined,
+    coalesce(d.pages_given_up, 0) AS pages_given_up,
+    coalesce(h.rows_given_up, 0) AS rows_given_up,
     p.first_polled_at,
     p.last_polled_at,
     p.last_outcome,
