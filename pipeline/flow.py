@@ -88,6 +88,7 @@ def poll_feeds(
     outcomes, skipped = polls["outcome"].tolist(), len(settings.feeds) - len(chosen) if not feeds else 0
     counts = {"polled": len(polls), "changed": outcomes.count("changed"), "errors": outcomes.count("error"),
               "entries_new": new.loaded, "quarantined": new.quarantined, "skipped": skipped,
+              "entries_dropped": int(polls["entries_dropped"].sum()) if len(polls) else 0,
               "paused": sum(1 for s in advanced if s.paused(at))}  # fmt: skip
     log.info("polled %d feeds: %d changed, %d errors, %d new entries", *list(counts.values())[:4])
     return counts, new

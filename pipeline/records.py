@@ -53,6 +53,7 @@ class FeedPoll:
     entries_new: int = 0
     error: str | None = None
     elapsed_ms: int = 0
+    entries_dropped: int = 0  # items skipped for lacking a usable link
 
 
 @dataclass(frozen=True)

@@ -535,3 +535,26 @@ def test_pages_that_cannot_become_articles_are_not_fetched_again_and_odd_ones_on
     assert final == dict.fromkeys((server.url(p) for p in paths[:3]), True)
     assert odd == (2, True)
     assert health == (3, 1)
+
+
+def test_feed_items_without_a_link_are_counted_where_on_call_looks(server: LocalServer, tmp_path: Path) -> None:
+    html = {"content-type": "text/html; charset=utf-8"}
+    good = ARTICLE.format(title="Arrivals", sentence="A total of 196 North Korean defectors arrived last year.")
+    server.route("/good.html", body=good.encode(), headers=html)
+    items = (
+        f"<item><title>Good</title><link>{server.url('/good.html')}</link><guid>g</guid></item>"
+        "<item><title>No link</title><guid isPermaLink='false'>n1</guid></item>"
+        "<item><title>Bad link</title><link>javascript:alert(1)</link><guid>n2</guid></item>"
+    )
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>W</title>{items}</channel></rss>'
+    server.route("/rss.xml", body=feed.encode(), headers={"content-type": "application/rss+xml"})
+    settings = lake_settings(tmp_path, (Feed("wire", server.url("/rss.xml"), "defection"),))
+
+    _, stages = flow.run(settings, trigger="test")
+
+    assert stages["poll_feeds"]["entries_new"] == 1 and stages["poll_feeds"]["entries_dropped"] == 2
+    with warehouse.connect(settings, read_only=True) as con:
+        polled = con.execute("SELECT entries_seen, entries_dropped FROM feed_polls").fetchall()
+        health = con.execute("SELECT entries_dropped FROM ingestion_health WHERE feed = 'wire'").fetchone()[0]
+    assert polled == [(1, 2)]
+    assert health == 2

@@ -13,7 +13,7 @@ import threading
 import time
 import xml.sax
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -50,12 +50,17 @@ ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
 def parse(body: bytes, headers: Mapping[str, str], feed: Feed) -> list[Entry]:
     """Parse feed bytes (with their HTTP headers) into normalised entries; ``FeedError`` if unreadable."""
+    return parse_counting(body, headers, feed)[0]
+
+
+def parse_counting(body: bytes, headers: Mapping[str, str], feed: Feed) -> tuple[list[Entry], int]:
+    """``parse``, and how many items were dropped for lacking a usable link."""
     if not body.strip():
         raise FeedError(feed.url, "not a readable feed: empty body")
     if ENTITY_DECLARATION.search(body):
         raise FeedError(feed.url, "refused: the feed declares XML entities (entity expansion or external entity)")
     if sitemaps.is_sitemap(body):
-        return sitemaps.parse(body, feed)
+        return sitemaps.parse(body, feed), 0
     # a BytesIO, never the bytes themselves: feedparser treats some strings as URLs or file names
     parsed: Any = feedparser.parse(io.BytesIO(body), response_headers={k.lower(): v for k, v in headers.items()})
     # an HTML page at a feed URL parses without complaint but has no feed version: unreadable too
@@ -72,7 +77,7 @@ def parse(body: bytes, headers: Mapping[str, str], feed: Feed) -> list[Entry]:
     broken = parsed.get("bozo_exception")
     if isinstance(broken, xml.sax.SAXException) and not entries:  # not well-formed, nothing recovered: say so
         raise FeedError(feed.url, f"malformed feed, no usable entry: {broken}")
-    return entries
+    return entries, len(parsed.entries) - len(entries)
 
 
 def _entry(item: Any, feed: Feed) -> Entry | None:
@@ -104,26 +109,29 @@ def stated_precision(raw: str) -> Precision:
         return "day"
 
 
-async def parse_bounded(body: bytes, headers: Mapping[str, str], feed: Feed, timeout: float) -> list[Entry]:
-    """``parse`` in a worker thread, off the event loop; ``FeedError`` if it takes longer than ``timeout`` seconds.
+async def parse_bounded(body: bytes, headers: Mapping[str, str], feed: Feed, timeout: float) -> tuple[list[Entry], int]:
+    """``parse_counting`` in a worker thread, off the event loop; ``FeedError`` if it takes over ``timeout`` seconds.
 
     A daemon thread of its own, not the loop's executor: a parse past its bound is abandoned (a thread cannot be
     stopped), and nothing, not even ``asyncio.run`` shutting down, waits for it to finish.
     """
     loop = asyncio.get_running_loop()
-    done: asyncio.Future[list[Entry]] = loop.create_future()
+    done: asyncio.Future[tuple[list[Entry], int]] = loop.create_future()
 
-    def settle(result: list[Entry] | None, error: BaseException | None) -> None:
+    def settle(result: tuple[list[Entry], int] | None, error: BaseException | None) -> None:
         if done.done():  # abandoned: the poll already recorded the timeout
             return
         if error is not None:
             done.set_exception(error)
         else:
-            done.set_result(result or [])
+            done.set_result(result or ([], 0))
 
     def work() -> None:
         try:
-            outcome: tuple[list[Entry] | None, BaseException | None] = (parse(body, headers, feed), None)
+            outcome: tuple[tuple[list[Entry], int] | None, BaseException | None] = (
+                parse_counting(body, headers, feed),
+                None,
+            )
         except Exception as exc:
             outcome = (None, exc)
         with contextlib.suppress(RuntimeError):  # the loop has closed meanwhile: nobody is waiting
@@ -182,11 +190,11 @@ async def poll(
     try:
         # Content-Location lets feedparser resolve relative links against where the feed really was
         headers = {"content-location": response.final_url, **response.headers}
-        entries = await parse_bounded(response.body, headers, feed, parse_timeout)
+        entries, dropped = await parse_bounded(response.body, headers, feed, parse_timeout)
     except FeedError as exc:
         return failed(exc.reason, status)
     row = _row(feed, polled_at, "changed", status, validators, len(entries), response.elapsed_ms)
-    return row, entries, validators
+    return replace(row, entries_dropped=dropped), entries, validators
 
 
 def _row(
