@@ -46,9 +46,11 @@ class FeedError(FetchError):
 class SchemaFailure(PipelineError):
     """Rows failed schema validation; they are in quarantine."""
 
-    def __init__(self, table: str, failed: int, total: int, checks: dict[str, int]) -> None:
+    def __init__(self, table: str, failed: int, total: int, checks: dict[str, int], *, detail: str = "") -> None:
         top = ", ".join(f"{name} ({n})" for name, n in sorted(checks.items(), key=lambda kv: -kv[1])[:5])
-        super().__init__(f"{failed} of {total} {table} rows failed validation: {top}")
+        summary = f"{failed} of {total} {table} rows failed validation: {top}"
+        super().__init__(f"{summary}\n\n{detail}" if detail else summary)
+        self.summary = summary
         self.table = table
         self.failed = failed
         self.total = total

@@ -196,7 +196,7 @@ def run(
         except SchemaFailure as failure:
             log.warning("%s", failure)
             counts[step.name] = {"loaded": failure.total - failure.failed, "quarantined": failure.failed}
-            failures.append(f"{step.name}: {failure}")
+            failures.append(f"{step.name}: {failure.summary}")
         except Exception as exc:
             failures.append(f"{step.name}: {type(exc).__name__}: {exc}")
             runs.finish(settings, run_id, status="failed", counts=counts, reason="; ".join(failures))

@@ -70,6 +70,11 @@ def _count_in_range(df: pd.DataFrame) -> pd.Series:
     return (df["kind"] != "count") | inside
 
 
+def _count_range_used(row: pd.Series) -> str:
+    lo, hi = _count_range(str(row["topic"]), str(row["metric"]))
+    return f"{row['metric']} counts must be within {lo:.12g} and {hi:.12g} (topic {row['topic']}, [ranges])"
+
+
 def _share_in_range(df: pd.DataFrame) -> pd.Series:
     point = _point(df)
     share = df["sense"] == "share"
@@ -133,7 +138,13 @@ FIGURES = pa.DataFrameSchema(
         wide("subgroup_in_topic", "subgroup", "subgroup not in the topic's file", _subgroup_in_topic),
         wide("value_or_range", "value", "neither a value nor both range bounds", _value_or_range),
         wide("range_ordered", "low", "not low <= value <= high", _range_ordered),
-        wide("count_in_range", "value", "count outside the plausible range for its metric", _count_in_range),
+        wide(
+            "count_in_range",
+            "value",
+            "count outside the plausible range for its metric",
+            _count_in_range,
+            _count_range_used,
+        ),
         wide("share_in_range", "value", "negative number, or a share above 100 percent", _share_in_range),
         wide(
             "sense_matches_kind",

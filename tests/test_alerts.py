@@ -82,7 +82,10 @@ def test_one_alert_reaches_every_receiver_with_what_on_call_needs(
     assert decision["sent"] and decision["channels"] == "smtp,slack,webhook"
     [message] = mail.messages
     body = message.get_content()
-    assert message["Subject"].strip() == "[newsfigures] news_ingest.find_figures quarantined rows: 1 of 40 figures rows"
+    assert (
+        message["Subject"].strip()
+        == "[newsfigures] news_ingest.find_figures quarantined rows: 39 of 40 figures rows loaded, 1 quarantined"
+    )
     assert message["To"] == "oncall@example.org"
     for expected in (
         "DAG news_ingest, run run-1, task find_figures",

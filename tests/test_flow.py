@@ -9,6 +9,7 @@ import pytest
 from conftest import LOADED_TABLES, DemoLake, LocalServer, lake_settings
 
 from pipeline import flow, warehouse
+from pipeline.checks import alerts, policy
 from pipeline.demo.server import SITE
 from pipeline.errors import ConfigError, SchemaFailure, WarehouseError
 from pipeline.extract import articles
@@ -558,3 +559,23 @@ def test_feed_items_without_a_link_are_counted_where_on_call_looks(server: Local
         health = con.execute("SELECT entries_dropped FROM ingestion_health WHERE feed = 'wire'").fetchone()[0]
     assert polled == [(1, 2)]
     assert health == 2
+
+
+def test_a_failed_stage_says_what_on_call_needs_and_the_alert_counts_what_loaded(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    settings = _misdated_story(server, tmp_path)
+    for name in ("poll_feeds", "fetch_pages", "extract_articles"):
+        flow.run_stage(name, settings, "run-7")
+    told: list[Any] = []
+    origin = policy.Origin("news_ingest", "find_figures", lambda: alerts.Channels(), told=lambda a, _: told.append(a))
+
+    with pytest.raises(SchemaFailure) as failed:
+        flow.run_stage("find_figures", settings, "run-7", origin=origin)
+
+    message = str(failed.value)
+    assert "run-7" in message and server.url("/a.html") in message and "'2023'" in message
+    assert "WHERE run_id = 'run-7' AND table_name = 'figures'" in message
+    [alert] = told
+    assert "1 of 2 figures rows loaded" in alert.subject
+    assert "1 of 2 figures rows loaded; 1 failed validation" in alert.text()

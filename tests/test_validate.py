@@ -64,6 +64,12 @@ def test_a_bad_row_is_quarantined_with_its_check_and_value_and_the_rest_loads(
     assert not any(column in row["row_json"] for column in CONTEXT_COLUMNS)
 
 
+def test_a_count_out_of_range_says_the_range_the_check_used() -> None:
+    result = check([figure(value=250_000.0)])
+    [reason] = result.quarantine.loc[result.quarantine["check_name"] == "count_in_range", "reason"].tolist()
+    assert "arrivals counts must be within 0 and 10000 (topic defection, [ranges])" in reason
+
+
 def test_duplicate_natural_keys_are_caught() -> None:
     result = check([figure(), figure(figure_no=2)])
     assert result.failed == 2

@@ -27,7 +27,7 @@ def failing_fast() -> Iterator[None]:
     try:
         yield
     except (SchemaFailure, ConfigError) as exc:
-        raise AirflowFailException(str(exc)) from exc
+        raise AirflowFailException(str(exc)) from None  # the message says it all: no chained traceback
 
 
 def start(context: Mapping[str, Any]) -> str:

@@ -64,7 +64,8 @@ class Alert:
     def subject(self) -> str:
         """A one-line summary."""
         verdict = "failed" if self.task_failed else "quarantined rows"
-        return f"[newsfigures] {self.dag_id}.{self.task_id} {verdict}: {self.failed} of {self.total} {self.table} rows"
+        loaded = f"{self.total - self.failed} of {self.total} {self.table} rows loaded, {self.failed} quarantined"
+        return f"[newsfigures] {self.dag_id}.{self.task_id} {verdict}: {loaded}"
 
     def text(self) -> str:
         """The plain-text body: what failed, samples, where to look, how to inspect."""
@@ -72,7 +73,8 @@ class Alert:
             self.subject,
             "",
             f"DAG {self.dag_id}, run {self.run_id}, task {self.task_id}.",
-            f"{self.failed} of {self.total} {self.table} rows failed validation, now in quarantine; the rest loaded.",
+            f"{self.total - self.failed} of {self.total} {self.table} rows loaded; {self.failed} failed validation and"
+            " are in quarantine.",
             "The task "
             + ("failed (above the quarantine threshold; not retried)." if self.task_failed else "succeeded."),
         ]
@@ -212,13 +214,17 @@ def build(
     task_id: str,
     task_failed: bool,
     log_url: str | None = None,
+    failed: int | None = None,
+    at: datetime | None = None,
 ) -> Alert | None:
-    """The alert for one run's quarantined rows of one table (of ``total`` rows checked); None when there are none."""
+    """The alert for one run's quarantined rows of one table (of ``total`` rows checked, ``failed`` of them when the
+    batch says so; only those quarantined ``at`` the stage's time when given); None when there are none."""
     with warehouse.connect(settings, read_only=True) as con:
         rows = con.execute(
             """SELECT row_key, check_name, column_name, bad_value, reason, article_url FROM quarantine
-               WHERE run_id = ? AND table_name = ? ORDER BY check_name, row_key""",
-            [run_id, table],
+               WHERE run_id = $run AND table_name = $table AND ($at IS NULL OR quarantined_at = $at)
+               ORDER BY check_name, row_key""",
+            {"run": run_id, "table": table, "at": at},
         ).fetchall()
     if not rows:
         return None
@@ -229,7 +235,7 @@ def build(
         {"check": c, "column": col, "bad_value": bad, "reason": reason, "article_url": url}
         for _, c, col, bad, reason, url in rows[:5]
     ]
-    failed = len({row[0] for row in rows})
+    failed = len({row[0] for row in rows}) if failed is None else failed
     return Alert(dag_id, run_id, task_id, table, failed, max(total, failed), checks, samples, task_failed, log_url)
 
 

@@ -35,14 +35,18 @@ def over_threshold(settings: Settings, loaded: Loaded) -> bool:
 def settle(settings: Settings, loaded: Loaded, *, run_id: str, origin: Origin | None, at: datetime) -> None:
     """After a stage committed: alert on-call about its quarantined rows, then fail it if above the threshold."""
     failing = over_threshold(settings, loaded)
-    if loaded.quarantined and origin is not None:
+    alert = None
+    if loaded.quarantined:
+        dag_id, task_id = (origin.dag_id, origin.task_id) if origin is not None else ("pipeline", loaded.table)
         alert = alerts.build(
-            settings, run_id=run_id, table=loaded.table, total=loaded.total, dag_id=origin.dag_id,
-            task_id=origin.task_id, task_failed=failing, log_url=origin.log_url,
+            settings, run_id=run_id, table=loaded.table, total=loaded.total, dag_id=dag_id, task_id=task_id,
+            task_failed=failing, log_url=origin.log_url if origin else None, failed=loaded.quarantined, at=at,
         )  # fmt: skip
-        if alert is not None:
-            decision = alerts.dispatch(settings, alert, origin.channels(), at=at)
-            if origin.told is not None:
-                origin.told(alert, decision)
+    if alert is not None and origin is not None:
+        decision = alerts.dispatch(settings, alert, origin.channels(), at=at)
+        if origin.told is not None:
+            origin.told(alert, decision)
     if failing:
-        raise SchemaFailure(loaded.table, loaded.quarantined, loaded.total, loaded.checks)
+        # the task's message is the alert's text: the run, the bad values and their URLs, the quarantine query
+        detail = alert.text() if alert is not None else ""
+        raise SchemaFailure(loaded.table, loaded.quarantined, loaded.total, loaded.checks, detail=detail)

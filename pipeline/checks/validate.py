@@ -160,8 +160,10 @@ def _describe(
     for case in located.to_dict("records"):
         check, column = str(case["check"]), case.get("column")
         if check in WIDE_CHECKS:  # wide checks report every column of the row; keep the one the check is about
-            column, reason = WIDE_CHECKS[check]
+            column, reason, explain = WIDE_CHECKS[check]
             bad = work.at[case["index"], column] if column in work.columns else None
+            if explain is not None:
+                reason = f"{reason}: {explain(work.loc[case['index']])}"
         else:
             reason = _column_reason(schema, column, check)
             bad = case.get("failure_case")
