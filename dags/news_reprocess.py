@@ -2,7 +2,7 @@
 # News reprocess: extract again from the raw archive
 
 **Trigger.** By hand, after an extractor fix: *Trigger* with `since` (a date; empty: everything) and `topic` (empty:
-every topic).
+every topic); both are optional. Not paused at creation.
 
 **Produces** articles extracted again from the archived responses (no page is fetched again) and their figures read
 afresh by the current extractor: each article's figures are replaced in one transaction, and every figure records the
@@ -33,12 +33,20 @@ def reprocess() -> dict[str, int]:
     dag_display_name="News reprocess: re-extract from the archive",
     schedule=None,
     catchup=False,
+    is_paused_upon_creation=False,  # triggered by hand: a paused DAG would queue the run and never start it
     doc_md=__doc__,
     tags=["newsfigures", "reprocess"],
     default_args={"owner": "newsfigures", "retries": 1, "retry_delay": timedelta(minutes=1)},
     params={
-        "since": Param("", type="string", title="Since", description="ISO date (YYYY-MM-DD); empty for all."),
-        "topic": Param("", type="string", title="Topic", description="Topic of the feeds; empty for all."),
+        # "null" in the type makes a field optional in the trigger form: left empty, it is None
+        "since": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            title="Since",
+            description="ISO date (YYYY-MM-DD); empty for all.",
+        ),
+        "topic": Param(None, type=["null", "string"], title="Topic", description="Topic of the feeds; empty for all."),
     },
 )
 def news_reprocess() -> None:

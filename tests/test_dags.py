@@ -43,6 +43,7 @@ dags = {
         "doc_md": dag.doc_md or "",
         "catchup": dag.catchup,
         "paused_at_creation": dag.is_paused_upon_creation,
+        "params": {k: dag.params.get_param(k).schema for k in dag.params},
         "tasks": {
             t.task_id: {
                 "owner": t.owner, "retries": t.retries, "pool": t.pool, "display": t.task_display_name
@@ -92,6 +93,14 @@ def test_every_dag_has_the_house_header(dags: dict[str, Any]) -> None:
 
 def test_the_daily_maintenance_runs_once_deployed_not_paused_at_creation(dags: dict[str, Any]) -> None:
     assert dags["dags"]["warehouse_maintenance"]["paused_at_creation"] is False  # paused, "daily" would never run
+
+
+def test_news_reprocess_can_be_triggered_from_the_ui_with_every_param_left_empty(dags: dict[str, Any]) -> None:
+    reprocess = dags["dags"]["news_reprocess"]
+    assert reprocess["paused_at_creation"] is False  # paused, its Trigger would queue a run that never starts
+    for name, schema in reprocess["params"].items():
+        # the trigger form requires every field whose type does not allow null: Trigger stays disabled until filled
+        assert "null" in schema["type"], f"news_reprocess param {name!r} is required in the trigger form"
 
 
 def test_every_task_that_writes_the_warehouse_uses_the_writer_pool(dags: dict[str, Any]) -> None:
