@@ -17,7 +17,9 @@ warehouse decides what is new, so a lost or replayed event loses and duplicates 
 - *Extract articles*, *Find figures* fail at once, without retry, when rows failed validation: the valid rows are
   loaded, the others are in `SELECT * FROM quarantine WHERE run_id = '<this run id>'` with the check and the bad value.
   See the on-call page in the README; fix, then clear the task.
-- A configuration error (bad `feeds.toml` or `NEWSFIGURES_*`) fails at once too: fix it, clear the task.
+- A configuration error (bad `feeds.toml` or `NEWSFIGURES_*`) fails at once too: fix it, clear the task. A
+  `feeds.toml` broken while Airflow runs triggers one run (event payload `config_error`) whose *Start run* fails with
+  the message; the watcher keeps watching the last good feeds at `NEWSFIGURES_POLL_INTERVAL` meanwhile.
 - *Finish run* records `success` or `failed` in `runs` once the run has started.
 """
 

@@ -100,7 +100,7 @@ def test_fires_once_for_new_entries_then_only_when_a_feed_gains_one(
         await until(lambda: len(server.seen("/wire.xml")) >= 4)  # quiet rounds: answered 304, nothing fired
         assert len(events) == 1
         herald.items.append("/herald.xml/story-2")
-        await until(lambda: len(events) == 2)
+        await until(lambda: len(events) == 2, 120)
         task.cancel()
         return events
 
@@ -198,3 +198,37 @@ def test_a_feed_too_slow_to_parse_counts_as_failing_and_the_others_still_fire(se
     states, unseen = asyncio.run(one_round())
     assert unseen == {"wire": 1}
     assert states["junk"].failures == 1 and states["wire"].failures == 0
+
+
+def test_a_broken_feeds_file_fires_once_to_show_in_the_ui_and_the_watcher_keeps_its_feeds_and_interval(
+    server: LocalServer, feeds_file: Callable[[dict[str, str]], None], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wire = Feed(server, "/wire.xml")
+    feeds_file({"wire": server.url("/wire.xml")})
+    monkeypatch.setenv("NEWSFIGURES_POLL_INTERVAL", "0.05")  # read in the triggerer: the watcher has no interval
+    trigger = FeedWatcher()
+    trigger.asset_state_store = MemoryStateStore()  # type: ignore[assignment]
+
+    async def scenario() -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+
+        async def consume() -> None:
+            async for event in trigger.run():
+                events.append(event.payload)
+
+        task = asyncio.create_task(consume())
+        await until(lambda: len(events) == 1)
+        (tmp_path / "feeds.toml").write_text("[[feeds]\nname = ")  # an edit that breaks the file
+        await until(lambda: len(events) == 2, 120)
+        polled = len(server.seen("/wire.xml"))
+        # at the configured interval, not a 300 s fallback; the feeds it had are still watched
+        await until(lambda: len(server.seen("/wire.xml")) >= polled + 3, 120)
+        wire.items.append("/wire.xml/story-2")
+        await until(lambda: len(events) == 3, 120)
+        task.cancel()
+        return events
+
+    events = asyncio.run(scenario())
+    assert events[0] == {"feeds": ["wire"], "new_entries": 1}
+    assert "feeds.toml" in events[1]["config_error"] and events[1]["feeds"] == []  # once, not every round
+    assert events[2] == {"feeds": ["wire"], "new_entries": 1}

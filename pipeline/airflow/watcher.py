@@ -18,6 +18,18 @@ if TYPE_CHECKING:
     from pipeline.fetch.watch import FeedState
 
 STATE_PREFIX = "feed:"
+DEFAULT_INTERVAL = 300.0  # only when no NEWSFIGURES_POLL_INTERVAL can be read at all
+
+
+def _interval_despite(good: Any) -> float:
+    """NEWSFIGURES_POLL_INTERVAL when the feeds file is what broke; else the last good one, else the default."""
+    from pipeline.errors import ConfigError
+    from pipeline.settings import Settings
+
+    try:
+        return float(Settings.from_env(feeds=()).poll_interval)
+    except ConfigError:
+        return float(good.poll_interval) if good is not None else DEFAULT_INTERVAL
 
 
 class FeedWatcher(BaseEventTrigger):
@@ -32,18 +44,38 @@ class FeedWatcher(BaseEventTrigger):
         return f"{type(self).__module__}.{type(self).__qualname__}", {"poll_interval": self.poll_interval}
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        """Loop forever: poll, remember, fire on unseen entries; a failure is logged and the loop goes on."""
+        """Loop forever: poll, remember, fire on unseen entries; a failure is logged and the loop goes on.
+
+        A configuration that stops reading (a broken feeds.toml) fires once, with ``config_error``, so the news_ingest
+        run it triggers fails at *Start run* with the message, in the UI; meanwhile the last good feeds are watched,
+        at the configured interval.
+        """
         # Imported here, not at module level (DAG files import this module while parsing), and in a thread: the
         # first import of feedparser, httpx and courlan takes a second, which would block the triggerer's event loop.
         await asyncio.to_thread(importlib.import_module, "pipeline.fetch.watch")
+        from pipeline.errors import ConfigError
         from pipeline.fetch import http, watch
         from pipeline.settings import Settings
 
         states: dict[str, FeedState] | None = None
+        good: Settings | None = None  # the last configuration that read
+        reported: str | None = None  # the configuration error last fired, so it fires once
         while True:
-            interval = self.poll_interval or 300.0
+            interval = self.poll_interval or (good.poll_interval if good else DEFAULT_INTERVAL)
             try:
-                settings = Settings.from_env()  # each round: an edited feeds.toml applies without a restart
+                try:
+                    settings = good = Settings.from_env()  # each round: an edited feeds.toml applies at once
+                    reported = None
+                except ConfigError as exc:
+                    interval = self.poll_interval or _interval_despite(good)
+                    if str(exc) != reported:
+                        reported = str(exc)
+                        self.log.error("configuration error, watching the last good feeds: %s", exc)
+                        yield TriggerEvent({"feeds": [], "config_error": reported})
+                    if good is None:
+                        await asyncio.sleep(interval)
+                        continue
+                    settings = good
                 interval = self.poll_interval or settings.poll_interval
                 if states is None:
                     states = await self._load([f.name for f in settings.feeds])
