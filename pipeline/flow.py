@@ -1,9 +1,8 @@
 """One run of the pipeline, stage by stage; the only module that knows their order (``pipeline.STAGES``).
 
-Every stage has one shape: its backlog from the warehouse (``backlog``), its work (plain functions of ``fetch``,
-``extract`` and ``figures``), its records as rows (``frames``), one ``load`` (validate, merge, quarantine) and one
-post-stage rule (``policy.settle``). So a stage can be rerun, retried or replayed at any time: entries not yet
-fetched, pages not yet extracted, articles not yet read since they were extracted or reprocessed.
+Every stage has one shape: its backlog (``backlog``), its work (``fetch``, ``extract``, ``figures``), its rows
+(``frames``), one ``load`` (validate, merge, quarantine) and one post-stage rule (``policy.settle``): so a stage can
+be rerun, retried or replayed at any time.
 """
 
 from __future__ import annotations
@@ -97,13 +96,12 @@ def poll_feeds(
 @stage
 def fetch_pages(settings: Settings, run_id: str, at: datetime) -> tuple[Counts, Loaded]:
     """Fetch the page of every entry not yet fetched, or whose fetch failed and may be tried again (not ``final``)."""
-    cap = settings.max_attempts
     with warehouse.connect(settings) as con:
-        attempts = dict(backlog.rows(con, "unfetched_entries", {"max_attempts": cap}))
+        attempts = dict(backlog.rows(con, "unfetched_entries", {"max_attempts": settings.max_attempts}))
         fetched = pages.fetch_pages(settings, list(attempts))
-        rows = frames.page_rows(fetched, attempts, run_id, max_attempts=cap)
+        rows = frames.page_rows(fetched, attempts, run_id, max_attempts=settings.max_attempts)
         with warehouse.transaction(con) as tx:
-            loaded = load(tx, "pages", rows, run_id=run_id, at=at, max_attempts=cap)
+            loaded = load(tx, "pages", rows, run_id=run_id, at=at, max_attempts=settings.max_attempts)
     failed = sum(1 for p in fetched if p.error)
     log.info("fetched %d pages, %d failed", len(fetched) - failed, failed)
     return {"fetched": len(fetched) - failed, "failed": failed}, loaded
@@ -120,10 +118,7 @@ def extract_articles(settings: Settings, run_id: str, at: datetime) -> tuple[Cou
 def reprocess(
     settings: Settings, run_id: str, at: datetime, *, since: datetime, topic: str | None = None
 ) -> tuple[Counts, Loaded]:
-    """Extract again, from the raw archive and without refetching, every page published since ``since``.
-
-    The articles' figures are then read afresh by ``find_figures``: its text may have changed, and so may the extractor.
-    """
+    """Extract again, from the raw archive, every page published since ``since``; ``find_figures`` reads them afresh."""
     with warehouse.connect(settings) as con:
         archived = backlog.rows(con, "archived_pages", {"since": since, "topic": topic})
         return _extract(settings, con, run_id, at, archived)
@@ -150,8 +145,8 @@ def _extract(
 def find_figures(settings: Settings, run_id: str, at: datetime) -> tuple[Counts, Loaded]:
     """Read the figures of every article not read yet (new, changed or reprocessed); validate; load; quarantine.
 
-    An article read again has its figures replaced, in the same transaction, by what the current extractor finds.
-    Figures that pass their schema load with their disagreement findings; those that fail go to quarantine.
+    An article read again has its figures replaced in one transaction; one whose figures were quarantined stays
+    unread, so that a rerun after a fix reads it again (up to the attempt cap).
     """
     with warehouse.connect(settings) as con:
         unread = [frames.ToRead(*row) for row in backlog.rows(con, "unread_articles")]
@@ -166,7 +161,6 @@ def find_figures(settings: Settings, run_id: str, at: datetime) -> tuple[Counts,
                 enrich=lambda valid: valid.assign(findings=annotate(valid, reference)),
             )  # fmt: skip
             quarantine(tx, over_cap(batch.over_cap, settings.max_figures_per_article, run_id=run_id, at=at))
-            # an article with quarantined figures stays unread: a rerun after a fix reads it again (up to the cap)
             backlog.mark_read(tx, [u for u in urls if u not in loaded.held], figures.EXTRACTOR_VERSION)
     with_findings = int(loaded.rows["findings"].notna().sum()) if len(loaded.rows) else 0
     counts = {"articles_read": len(unread), "figures": loaded.loaded, "with_findings": with_findings,
