@@ -61,3 +61,10 @@ def test_every_folder_of_the_package_says_what_enters_and_what_leaves() -> None:
         doc = importlib.import_module(f"pipeline.{folder}").__doc__ or ""
         assert "Enters:" in doc and "Leaves:" in doc, folder
         assert len(doc.split()) >= 25, f"pipeline/{folder}/__init__.py needs its paragraph"
+
+
+def test_flow_reads_as_its_arrows_in_200_lines_without_sql() -> None:
+    source = (PROJECT_ROOT / "pipeline" / "flow.py").read_text(encoding="utf-8")
+    assert len(source.splitlines()) <= 200
+    keywords = ("SELECT ", "INSERT ", "UPDATE ", "DELETE ", "MERGE INTO", "CREATE ")
+    assert not [k for k in keywords if k in source]  # its SQL lives in warehouse/pipeline/*.sql
