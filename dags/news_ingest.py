@@ -31,7 +31,7 @@ from typing import Any
 from airflow.sdk import Asset, AssetWatcher, Param, dag, get_current_context, task
 
 from pipeline import STAGES, Stage
-from pipeline.airflow import FEEDS_ASSET, WRITER_POOL
+from pipeline.airflow import FEEDS_ASSET, TASK_DEADLINE, WRITER_POOL
 
 
 def _feed_watcher() -> AssetWatcher:
@@ -82,6 +82,7 @@ def finish_run(pipeline_run_id: str) -> str:
     tags=["newsfigures", "ingest"],
     default_args={
         "owner": "newsfigures",
+        "execution_timeout": TASK_DEADLINE,
         "retries": 3,
         "retry_delay": timedelta(seconds=30),
         "retry_exponential_backoff": 2.0,

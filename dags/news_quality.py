@@ -19,7 +19,7 @@ from typing import Any
 from airflow.sdk import Asset, dag, get_current_context, task
 
 from pipeline import STAGE
-from pipeline.airflow import WRITER_POOL
+from pipeline.airflow import TASK_DEADLINE, WRITER_POOL
 
 
 @task(task_display_name="Assess figures against the reference series", pool=WRITER_POOL)
@@ -37,7 +37,12 @@ def assess() -> list[dict[str, Any]]:
     is_paused_upon_creation=False,
     doc_md=__doc__,
     tags=["newsfigures", "quality"],
-    default_args={"owner": "newsfigures", "retries": 2, "retry_delay": timedelta(seconds=30)},
+    default_args={
+        "owner": "newsfigures",
+        "execution_timeout": TASK_DEADLINE,
+        "retries": 2,
+        "retry_delay": timedelta(seconds=30),
+    },
 )
 def news_quality() -> None:
     assess()

@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from airflow.sdk import Param, dag, get_current_context, task
 
-from pipeline.airflow import WRITER_POOL
+from pipeline.airflow import TASK_DEADLINE, WRITER_POOL
 
 
 @task(task_display_name="Extract again and read figures", pool=WRITER_POOL)
@@ -36,7 +36,12 @@ def reprocess() -> dict[str, int]:
     is_paused_upon_creation=False,  # triggered by hand: a paused DAG would queue the run and never start it
     doc_md=__doc__,
     tags=["newsfigures", "reprocess"],
-    default_args={"owner": "newsfigures", "retries": 1, "retry_delay": timedelta(minutes=1)},
+    default_args={
+        "owner": "newsfigures",
+        "execution_timeout": TASK_DEADLINE,
+        "retries": 1,
+        "retry_delay": timedelta(minutes=1),
+    },
     params={
         # "null" in the type makes a field optional in the trigger form: left empty, it is None
         "since": Param(

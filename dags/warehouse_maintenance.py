@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from airflow.sdk import dag, task
 
-from pipeline.airflow import WRITER_POOL
+from pipeline.airflow import TASK_DEADLINE, WRITER_POOL
 
 
 @task(task_display_name="Compact and expire", pool=WRITER_POOL)
@@ -36,7 +36,12 @@ def maintain() -> dict[str, int]:
     is_paused_upon_creation=False,  # a daily job that waits to be unpaused never runs
     doc_md=__doc__,
     tags=["newsfigures", "maintenance"],
-    default_args={"owner": "newsfigures", "retries": 3, "retry_delay": timedelta(minutes=5)},
+    default_args={
+        "owner": "newsfigures",
+        "execution_timeout": TASK_DEADLINE,
+        "retries": 3,
+        "retry_delay": timedelta(minutes=5),
+    },
 )
 def warehouse_maintenance() -> None:
     maintain()

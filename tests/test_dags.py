@@ -46,7 +46,8 @@ dags = {
         "params": {k: dag.params.get_param(k).schema for k in dag.params},
         "tasks": {
             t.task_id: {
-                "owner": t.owner, "retries": t.retries, "pool": t.pool, "display": t.task_display_name
+                "owner": t.owner, "retries": t.retries, "pool": t.pool, "display": t.task_display_name,
+                "timeout": t.execution_timeout.total_seconds() if t.execution_timeout else None,
             }
             for t in dag.tasks
         },
@@ -108,6 +109,14 @@ def test_every_task_that_writes_the_warehouse_uses_the_writer_pool(dags: dict[st
         for task_id, task in dag["tasks"].items():
             if f"{dag_id}.{task_id}" not in READ_ONLY_TASKS:
                 assert task["pool"] == WRITER_POOL, f"{dag_id}.{task_id} writes outside {WRITER_POOL}"
+
+
+def test_every_task_that_writes_the_warehouse_has_a_deadline(dags: dict[str, Any]) -> None:
+    for dag_id, dag in dags["dags"].items():
+        for task_id, task in dag["tasks"].items():
+            if f"{dag_id}.{task_id}" not in READ_ONLY_TASKS:
+                # a wedged writer holds the 1-slot pool: every other DAG waits behind it until its deadline
+                assert task["timeout"], f"{dag_id}.{task_id} has no execution_timeout"
 
 
 @pytest.mark.parametrize("dag_file", sorted(p.name for p in DAGS.glob("*.py")))
