@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
-
-import duckdb
 
 from pipeline import STAGE, STAGES, figures, warehouse
 from pipeline.checks import alerts, policy
@@ -22,7 +21,7 @@ from pipeline.checks.load import Loaded, load, quarantine
 from pipeline.checks.validate import over_cap
 from pipeline.errors import SchemaFailure
 from pipeline.extract import dedup
-from pipeline.extract.archived import Pending, extract_all
+from pipeline.extract.archived import Pending, extract_batches
 from pipeline.fetch import pages, schedule
 from pipeline.fetch.feeds import Validators, poll_configured
 from pipeline.settings import Settings
@@ -44,8 +43,9 @@ def stage(work: Work) -> StageRun:
     @functools.wraps(work)
     def run(settings: Settings, run_id: str, *, origin: policy.Origin | None = None, **params: Any) -> Counts:
         at = datetime.now(UTC)
-        counts, loaded = work(settings, run_id, at, **params)
-        policy.settle(settings, loaded, run_id=run_id, origin=origin, at=at)
+        with warehouse.session(settings, message=run_id):  # one attached lake; each commit names the run
+            counts, loaded = work(settings, run_id, at, **params)
+            policy.settle(settings, loaded, run_id=run_id, origin=origin, at=at)
         return counts
 
     RUNS[work.__name__] = run
@@ -96,22 +96,21 @@ def poll_feeds(
 @stage
 def fetch_pages(settings: Settings, run_id: str, at: datetime) -> tuple[Counts, Loaded]:
     """Fetch the page of every entry not yet fetched, or whose fetch failed and may be tried again (not ``final``)."""
+    batches, failed = [], 0
     with warehouse.connect(settings) as con:
         attempts = dict(backlog.rows(con, "unfetched_entries", {"max_attempts": settings.max_attempts}))
-        fetched = pages.fetch_pages(settings, list(attempts))
-        rows = frames.page_rows(fetched, attempts, run_id, max_attempts=settings.max_attempts)
-        with warehouse.transaction(con) as tx:
-            loaded = load(tx, "pages", rows, run_id=run_id, at=at, max_attempts=settings.max_attempts)
-    failed = sum(1 for p in fetched if p.error)
-    log.info("fetched %d pages, %d failed", len(fetched) - failed, failed)
-    return {"fetched": len(fetched) - failed, "failed": failed}, loaded
+        for fetched in pages.fetch_pages(settings, list(attempts), batch=settings.batch_size):
+            rows = frames.page_rows(fetched, attempts, run_id, max_attempts=settings.max_attempts)
+            with warehouse.transaction(con) as tx:
+                batches.append(load(tx, "pages", rows, run_id=run_id, at=at, max_attempts=settings.max_attempts))
+            failed += sum(1 for p in fetched if p.error)
+    return {"fetched": len(attempts) - failed, "failed": failed}, Loaded.of_batches("pages", batches)
 
 
 @stage
 def extract_articles(settings: Settings, run_id: str, at: datetime) -> tuple[Counts, Loaded]:
     """Extract the article of every fetched page whose body has not been extracted yet."""
-    with warehouse.connect(settings) as con:
-        return _extract(settings, con, run_id, at, backlog.rows(con, "unextracted_pages"))
+    return _extract(settings, run_id, at, "unextracted_pages")
 
 
 @stage
@@ -119,54 +118,53 @@ def reprocess(
     settings: Settings, run_id: str, at: datetime, *, since: datetime, topic: str | None = None
 ) -> tuple[Counts, Loaded]:
     """Extract again, from the raw archive, every page published since ``since``; ``find_figures`` reads them afresh."""
+    return _extract(settings, run_id, at, "archived_pages", since=since, topic=topic)
+
+
+def _extract(settings: Settings, run_id: str, at: datetime, backlog_name: str, **params: Any) -> tuple[Counts, Loaded]:
+    """Extract a backlog of pages in batches on every core, committing each with its articles' stories."""
+    batches, counts = [], Counter(articles=0, no_article=0, quarantined=0)
     with warehouse.connect(settings) as con:
-        archived = backlog.rows(con, "archived_pages", {"since": since, "topic": topic})
-        return _extract(settings, con, run_id, at, archived)
-
-
-def _extract(
-    settings: Settings, con: duckdb.DuckDBPyConnection, run_id: str, at: datetime, pending: Sequence[tuple[Any, ...]]
-) -> tuple[Counts, Loaded]:
-    found = extract_all(settings.archive_dir, [Pending(*row) for row in pending])
-    stories = backlog.rows(con, "stories")
-    with warehouse.transaction(con) as tx:
-        rows = frames.article_rows(found, run_id, at)
-        loaded = load(tx, "articles", rows, run_id=run_id, at=at, max_attempts=settings.max_attempts)
-        ok = set(loaded.rows["url"]) if len(loaded.rows) else set()
-        kept = [a for a in found if a.status == "ok" and a.url in ok]
-        backlog.assign_stories(tx, dedup.assign(stories, kept, max_distance=settings.near_duplicate_bits))
-    no_article = sum(1 for a in found if a.status == "no_article")
-    counts = {"articles": len(found) - no_article, "no_article": no_article, "quarantined": loaded.quarantined}
-    log.info("extracted %d articles, %d pages without article text, %d quarantined", *counts.values())
-    return counts, loaded
+        pending = [Pending(*row) for row in backlog.rows(con, backlog_name, params)]
+        known = backlog.rows(con, "stories") if pending else []  # all stories: new articles may join any
+        stories = dedup.Stories(known, max_distance=settings.near_duplicate_bits)
+        for found in extract_batches(settings.archive_dir, pending, settings.batch_size, settings.extract_workers):
+            with warehouse.transaction(con) as tx:
+                rows = frames.article_rows(found, run_id, at)
+                batches.append(load(tx, "articles", rows, run_id=run_id, at=at, max_attempts=settings.max_attempts))
+                ok = set(batches[-1].rows["url"]) if len(batches[-1].rows) else set()
+                backlog.assign_stories(tx, stories.assign([a for a in found if a.status == "ok" and a.url in ok]))
+            no_article = sum(1 for a in found if a.status == "no_article")
+            counts.update(articles=len(found) - no_article, no_article=no_article, quarantined=batches[-1].quarantined)
+    log.info("extracted %s", dict(counts))
+    return dict(counts), Loaded.of_batches("articles", batches)
 
 
 @stage
 def find_figures(settings: Settings, run_id: str, at: datetime) -> tuple[Counts, Loaded]:
-    """Read the figures of every article not read yet (new, changed or reprocessed); validate; load; quarantine.
-
-    An article read again has its figures replaced in one transaction; one whose figures were quarantined stays
-    unread, so that a rerun after a fix reads it again (up to the attempt cap).
-    """
+    """Read the figures of every article not read yet (new, changed, reprocessed), replacing its old ones; one whose
+    figures were quarantined stays unread, so that a rerun after a fix reads it again (up to the attempt cap)."""
+    batches, counts = [], Counter(articles_read=0, figures=0, with_findings=0, quarantined=0, over_cap=0)
     with warehouse.connect(settings) as con:
-        unread = [frames.ToRead(*row) for row in backlog.rows(con, "unread_articles")]
-        read = [(a, figures.extract(a.text, published=frames.published_of(a), topic=a.topic)) for a in unread]
-        batch = frames.figure_batch(read, run_id, at, max_per_article=settings.max_figures_per_article)
         reference = Reference.from_rows(backlog.rows(con, "reference"))
-        urls = [a.url for a in unread]
-        with warehouse.transaction(con) as tx:
-            backlog.replace_figures(tx, urls)
-            loaded = load(
-                tx, "figures", batch.rows, run_id=run_id, at=at, max_attempts=settings.max_attempts,
-                enrich=lambda valid: valid.assign(findings=annotate(valid, reference)),
-            )  # fmt: skip
-            quarantine(tx, over_cap(batch.over_cap, settings.max_figures_per_article, run_id=run_id, at=at))
-            backlog.mark_read(tx, [u for u in urls if u not in loaded.held], figures.EXTRACTOR_VERSION)
-    with_findings = int(loaded.rows["findings"].notna().sum()) if len(loaded.rows) else 0
-    counts = {"articles_read": len(unread), "figures": loaded.loaded, "with_findings": with_findings,
-              "quarantined": loaded.quarantined, "over_cap": len(batch.over_cap)}  # fmt: skip
-    log.info("read %d articles: %d figures (%d with findings), %d quarantined, %d over the cap", *counts.values())
-    return counts, loaded
+        for urls in backlog.batched([url for (url,) in backlog.rows(con, "unread_articles")], settings.batch_size):
+            unread = [frames.ToRead(*row) for row in backlog.rows_of(con, "articles_to_read", urls)]
+            read = [(a, figures.extract(a.text, published=frames.published_of(a), topic=a.topic)) for a in unread]
+            batch = frames.figure_batch(read, run_id, at, max_per_article=settings.max_figures_per_article)
+            with warehouse.transaction(con) as tx:
+                backlog.replace_figures(tx, urls)
+                loaded = load(
+                    tx, "figures", batch.rows, run_id=run_id, at=at, max_attempts=settings.max_attempts,
+                    enrich=lambda valid: valid.assign(findings=annotate(valid, reference)),
+                )  # fmt: skip
+                quarantine(tx, over_cap(batch.over_cap, settings.max_figures_per_article, run_id=run_id, at=at))
+                backlog.mark_read(tx, [u for u in urls if u not in loaded.held], figures.EXTRACTOR_VERSION)
+            batches.append(loaded)
+            findings = int(loaded.rows["findings"].notna().sum()) if len(loaded.rows) else 0
+            counts.update(articles_read=len(urls), figures=loaded.loaded, with_findings=findings,
+                          quarantined=loaded.quarantined, over_cap=len(batch.over_cap))  # fmt: skip
+    log.info("read figures: %s", dict(counts))
+    return dict(counts), Loaded.of_batches("figures", batches)
 
 
 def run(
@@ -176,25 +174,26 @@ def run(
     feeds: Sequence[str] | None = None,
     told: Callable[[alerts.Alert, dict[str, Any]], None] | None = None,
 ) -> tuple[str, dict[str, Counts]]:
-    """One full pass: every stage in order, each alerting as the policy says; a schema failure is recorded (rows
-    quarantined) and the run goes on. ``told`` hears of every alert sent."""
-    run_id = start_run(settings, trigger=trigger)
-    channels = alerts.Channels.from_settings(settings)
-    counts: dict[str, Counts] = {}
-    failures: list[str] = []
-    for step in STAGES:
-        origin = policy.Origin(trigger, step.name, lambda: channels, told=told)
-        params = {"feeds": feeds} if step.name == "poll_feeds" else {}
-        try:
-            counts[step.name] = run_stage(step.name, settings, run_id, origin=origin, **params)
-        except SchemaFailure as failure:
-            log.warning("%s", failure)
-            counts[step.name] = {"loaded": failure.total - failure.failed, "quarantined": failure.failed}
-            failures.append(f"{step.name}: {failure.summary}")
-        except Exception as exc:
-            failures.append(f"{step.name}: {type(exc).__name__}: {exc}")
-            runs.finish(settings, run_id, status="failed", counts=counts, reason="; ".join(failures))
-            raise
-    status = "failed" if failures else "success"
-    runs.finish(settings, run_id, status=status, counts=counts, reason="; ".join(failures) or None)
-    return run_id, counts
+    """One full pass on one attached lake: every stage in order, each alerting as the policy says; a schema failure
+    is recorded (rows quarantined) and the run goes on. ``told`` hears of every alert sent."""
+    with warehouse.session(settings):
+        run_id = start_run(settings, trigger=trigger)
+        channels = alerts.Channels.from_settings(settings)
+        counts: dict[str, Counts] = {}
+        failures: list[str] = []
+        for step in STAGES:
+            origin = policy.Origin(trigger, step.name, lambda: channels, told=told)
+            params = {"feeds": feeds} if step.name == "poll_feeds" else {}
+            try:
+                counts[step.name] = run_stage(step.name, settings, run_id, origin=origin, **params)
+            except SchemaFailure as failure:
+                log.warning("%s", failure)
+                counts[step.name] = {"loaded": failure.total - failure.failed, "quarantined": failure.failed}
+                failures.append(f"{step.name}: {failure.summary}")
+            except Exception as exc:
+                failures.append(f"{step.name}: {type(exc).__name__}: {exc}")
+                runs.finish(settings, run_id, status="failed", counts=counts, reason="; ".join(failures))
+                raise
+        status = "failed" if failures else "success"
+        runs.finish(settings, run_id, status=status, counts=counts, reason="; ".join(failures) or None)
+        return run_id, counts

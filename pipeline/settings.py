@@ -40,6 +40,8 @@ class Settings:
     max_body_bytes: int = 20_000_000
     max_redirects: int = 5
     fetch_concurrency: int = 8
+    batch_size: int = 500  # pages fetched, extracted or read per commit: memory stays flat, a dead run keeps its work
+    extract_workers: int = 0  # processes extracting articles; 0: one per core, 1: in the stage's own process
     poll_interval: float = 300.0
     quarantine_threshold: float = 0.2
     snapshot_retention_days: int = 30

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -31,6 +32,15 @@ class Loaded:
     def total(self) -> int:
         """Rows checked."""
         return self.loaded + self.quarantined
+
+    @classmethod
+    def of_batches(cls, table: str, batches: Sequence[Loaded]) -> Loaded:
+        """A stage's batches of one table as one (the policy judges the stage): counts summed, rows not kept."""
+        checks: Counter[str] = Counter()
+        for batch in batches:
+            checks.update(batch.checks)
+        loaded, quarantined = sum(b.loaded for b in batches), sum(b.quarantined for b in batches)
+        return cls(table, loaded, quarantined, dict(checks), held=frozenset().union(*(b.held for b in batches)))
 
 
 def load(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -26,31 +27,31 @@ class Pending(NamedTuple):
     topic: str
 
 
-def extract_all(archive_dir: Path, pending: Sequence[Pending]) -> list[Article]:
-    """The article of each pending page still archived; an unreadable archive file is that page's failure only."""
-    found = []
-    for page in pending:
-        if not archive.path_for(archive_dir, page.body_sha256).exists():  # pruned by the archive's retention
-            log.warning(
-                "page %s is no longer archived (%s): refetch it to extract it again", page.url, page.body_sha256
-            )
-            continue
-        try:
-            response = archive.read(archive_dir, page.body_sha256)
-        except Exception as exc:  # one unreadable archive file is that page's failure, not the stage's
-            log.warning("page %s: archived body %s unreadable: %s", page.url, page.body_sha256, exc)
-            reason = f"archived body unreadable: {type(exc).__name__}: {exc}"
-            found.append(articles.failed(page.url, page.body_sha256, reason))
-            continue
-        found.append(
-            articles.extract(
-                response.body,
-                page.url,
-                headers=response.headers,
-                feed_published=page.feed_published,
-                fetched_at=page.fetched_at,
-                feed_precision=page.feed_precision,
-                topic=page.topic,
-            )
-        )
-    return found
+def extract_batches(archive_dir: Path, pending: Sequence[Pending], batch: int, workers: int) -> Iterator[list[Article]]:
+    """The article of each pending page still archived, ``batch`` pages at a time, read and extracted across
+    ``workers`` processes (0: one per core); an unreadable archive file is that page's failure only."""
+    work = partial(_extract_pending, archive_dir)
+    with articles.extractors(workers if len(pending) >= articles.MIN_PARALLEL else 1) as each:
+        for start in range(0, len(pending), max(1, batch)):
+            yield [found for found in each(work, pending[start : start + batch]) if found is not None]
+
+
+def _extract_pending(archive_dir: Path, page: Pending) -> Article | None:
+    """One page's article (in a worker process): None if its body is no longer archived."""
+    if not archive.path_for(archive_dir, page.body_sha256).exists():  # pruned by the archive's retention
+        log.warning("page %s is no longer archived (%s): refetch it to extract it again", page.url, page.body_sha256)
+        return None
+    try:
+        response = archive.read(archive_dir, page.body_sha256)
+    except Exception as exc:  # one unreadable archive file is that page's failure, not the stage's
+        log.warning("page %s: archived body %s unreadable: %s", page.url, page.body_sha256, exc)
+        return articles.failed(page.url, page.body_sha256, f"archived body unreadable: {type(exc).__name__}: {exc}")
+    return articles.extract(
+        response.body,
+        page.url,
+        headers=response.headers,
+        feed_published=page.feed_published,
+        fetched_at=page.fetched_at,
+        feed_precision=page.feed_precision,
+        topic=page.topic,
+    )

@@ -5,12 +5,15 @@ from __future__ import annotations
 import codecs
 import hashlib
 import logging
+import multiprocessing
+import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import trafilatura
 from trafilatura.utils import load_html
@@ -21,6 +24,8 @@ from pipeline.extract.body import article_body
 from pipeline.records import Article, Precision
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+R = TypeVar("R")
 
 MIN_TEXT_CHARS = 200  # below this, what trafilatura finds is a teaser, a form or boilerplate, not an article...
 # ...unless it states a figure of its feed's topic: the misreports this project exists to catch are often short posts
@@ -139,14 +144,35 @@ def _states_a_figure(text: str, topic: str | None) -> bool:
     return topic is not None and bool(text.strip()) and bool(figures.extract(text, topic=topic))
 
 
+MIN_PARALLEL = 16  # fewer pages than this are extracted in-process: starting the workers would cost more
+Each = Callable[[Callable[[T], R], Sequence[T]], list[R]]
+
+
+@contextmanager
+def extractors(workers: int) -> Iterator[Each[Any, Any]]:
+    """A ``map`` over ``workers`` processes for a whole stage (0: one per core; 1, or in a daemon process: this one).
+
+    Extraction is CPU-bound pure Python: threads would share one GIL, processes use the cores. The workers come
+    from a forkserver that has imported the extractors once: forking the caller itself could copy a lock held by
+    one of its threads (DuckDB's, a log handler's) into a child that then waits on it for ever.
+    """
+    workers = workers or os.cpu_count() or 1
+    if workers > 1 and multiprocessing.current_process().daemon:
+        log.info("a daemon process cannot start workers: extracting in this process")
+        workers = 1
+    if workers <= 1:
+        yield lambda work, items: [work(item) for item in items]
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["pipeline.extract.archived"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield lambda work, items: list(pool.map(work, items, chunksize=max(1, min(16, len(items) // (4 * workers)))))
+
+
 def extract_many(pages: Sequence[PageInput], *, workers: int = 1) -> list[Article]:
     """``extract`` for each page, in order, across ``workers`` processes (1: in this process)."""
-    if workers <= 1 or len(pages) < 2:
-        return [_extract_one(page) for page in pages]
-    # extraction is CPU-bound pure Python: threads would share one GIL, processes use the cores
-    chunk = max(1, min(16, len(pages) // (4 * workers)))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_extract_one, pages, chunksize=chunk))
+    with extractors(workers if len(pages) >= 2 else 1) as each:
+        return each(_extract_one, pages)
 
 
 def _extract_one(page: PageInput) -> Article:

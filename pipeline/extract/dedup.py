@@ -16,6 +16,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from pipeline.fetch.urls import canonical_url
@@ -33,12 +34,11 @@ def simhash(text: str) -> int:
     """The 64-bit SimHash (unsigned) of a text's lower-cased word 3-shingles."""
     words = WORD.findall(text.lower())
     shingles = [" ".join(words[i : i + SHINGLE]) for i in range(max(1, len(words) - SHINGLE + 1))]
-    weights = [0] * BITS
-    for shingle in shingles:
-        h = int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(), "big")
-        for bit in range(BITS):
-            weights[bit] += 1 if h >> bit & 1 else -1
-    return sum(1 << bit for bit in range(BITS) if weights[bit] > 0)
+    digests = b"".join(hashlib.blake2b(shingle.encode(), digest_size=8).digest() for shingle in shingles)
+    hashes = np.frombuffer(digests, dtype=">u8").astype(np.uint64)
+    bits = (hashes[:, None] >> np.arange(BITS, dtype=np.uint64)) & np.uint64(1)  # one row per shingle
+    weights = 2 * bits.sum(axis=0, dtype=np.int64) - len(shingles)  # per bit: shingles with it set minus without
+    return sum(1 << int(bit) for bit in np.flatnonzero(weights > 0))
 
 
 def distance(a: int, b: int) -> int:
@@ -57,65 +57,75 @@ def story_id(url: str) -> str:
 
 
 class _Index:
-    """Known articles by band of their SimHash, and by URL and canonical URL."""
+    """Known articles by band of their SimHash, and by URL and canonical URL; each entry knows its article's URL,
+    so an article extracted again is matched afresh, not against its old self."""
 
     def __init__(self, max_distance: int) -> None:
         self.max_distance = max_distance
         self.bands = max_distance + 1
         self.width = -(-BITS // self.bands)
-        self.by_band: dict[tuple[int, int], list[tuple[int, str]]] = defaultdict(list)
-        self.by_url: dict[str, str] = {}
+        self.by_band: dict[tuple[int, int], list[tuple[int, str, str]]] = defaultdict(list)
+        self.by_url: dict[str, list[tuple[str, str]]] = defaultdict(list)
 
     def _keys(self, value: int) -> Iterable[tuple[int, int]]:
         mask = (1 << self.width) - 1
         return ((band, value >> (band * self.width) & mask) for band in range(self.bands))
 
-    def add(self, urls: Iterable[str | None], value: int | None, story: str) -> None:
+    def add(self, owner: str, urls: Iterable[str | None], value: int | None, story: str) -> None:
         for url in urls:
             if url:
-                self.by_url.setdefault(url, story)
+                self.by_url[url].append((story, owner))
         if value is not None:
             for key in self._keys(value):
-                self.by_band[key].append((value, story))
+                self.by_band[key].append((value, story, owner))
 
-    def near(self, value: int) -> str | None:
+    def named(self, url: str | None, owner: str) -> str | None:
+        """The story of the first other article known by ``url`` (its URL or canonical URL)."""
+        return next((story for story, other in self.by_url.get(url or "", ()) if other != owner), None)
+
+    def near(self, value: int, owner: str) -> str | None:
         best: tuple[int, str] | None = None
         for key in self._keys(value):
-            for other, story in self.by_band.get(key, ()):
+            for other, story, url in self.by_band.get(key, ()):
                 d = distance(value, other)
-                if d <= self.max_distance and (best is None or (d, story) < best):
+                if url != owner and d <= self.max_distance and (best is None or (d, story) < best):
                     best = (d, story)
         return best[1] if best else None
+
+
+class Stories:
+    """The stories known, indexed once per stage and grown as each batch of new articles is assigned."""
+
+    def __init__(self, known: Iterable[tuple[str, str | None, str, int]], *, max_distance: int) -> None:
+        """``known``: (url, canonical_url, story_id, signed simhash) of the articles already assigned."""
+        self.index = _Index(max_distance)
+        for url, canonical, story, value in known:
+            self.index.add(url, (url, canonical_url(canonical or "")), value % (1 << BITS), story)
+
+    def assign(self, found: Sequence[Article]) -> pd.DataFrame:
+        """Story ids for newly extracted articles: a frame of url, story_id, text_simhash (signed), in URL order."""
+        index, rows = self.index, []
+        for article in sorted(found, key=lambda a: a.url):
+            value = simhash(article.text)
+            canonical = canonical_url(article.canonical_url or "")
+            long_enough = len(WORD.findall(article.text)) >= MIN_WORDS
+            story = (
+                index.named(canonical, article.url)
+                or index.named(article.url, article.url)
+                or (index.near(value, article.url) if long_enough else None)
+                or story_id(article.url)
+            )
+            index.add(article.url, (article.url, canonical), value if long_enough else None, story)
+            rows.append({"url": article.url, "story_id": story, "text_simhash": to_signed(value)})
+        if rows:
+            log.info("%d articles are %d stories", len(rows), len({r["story_id"] for r in rows}))
+        return pd.DataFrame(rows, columns=["url", "story_id", "text_simhash"]).astype(
+            {"url": "string", "story_id": "string", "text_simhash": "int64"}
+        )
 
 
 def assign(
     known: Sequence[tuple[str, str | None, str, int]], found: Sequence[Article], *, max_distance: int
 ) -> pd.DataFrame:
-    """Story ids for newly extracted articles, given (url, canonical_url, story_id, signed simhash) of those known.
-
-    Returns a frame of url, story_id, text_simhash (signed) for ``found``, in URL order.
-    """
-    index = _Index(max_distance)
-    mine = {a.url for a in found}
-    for url, canonical, story, value in known:
-        if url not in mine:  # an article extracted again is matched afresh, not against its old self
-            index.add((url, canonical_url(canonical or "")), value % (1 << BITS), story)
-    rows = []
-    for article in sorted(found, key=lambda a: a.url):
-        value = simhash(article.text)
-        canonical = canonical_url(article.canonical_url or "")
-        long_enough = len(WORD.findall(article.text)) >= MIN_WORDS
-        story = (
-            index.by_url.get(canonical or "")
-            or index.by_url.get(article.url)
-            or (index.near(value) if long_enough else None)
-            or story_id(article.url)
-        )
-        index.add((article.url, canonical), value if long_enough else None, story)
-        rows.append({"url": article.url, "story_id": story, "text_simhash": to_signed(value)})
-    stories = len({r["story_id"] for r in rows})
-    if rows:
-        log.info("%d articles are %d stories", len(rows), stories)
-    return pd.DataFrame(rows, columns=["url", "story_id", "text_simhash"]).astype(
-        {"url": "string", "story_id": "string", "text_simhash": "int64"}
-    )
+    """Story ids for newly extracted articles, given (url, canonical_url, story_id, signed simhash) of those known."""
+    return Stories(known, max_distance=max_distance).assign(found)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -117,18 +117,22 @@ async def fetch_all(
     return results
 
 
-def fetch_pages(settings: Settings, urls: Sequence[str]) -> list[Page]:
-    """Fetch and archive every URL politely through one configured client; one ``Page`` each, in order."""
-
-    async def fetched() -> list[tuple[Page, Response | None]]:
-        async with client(settings) as http:
-            return await fetch_all(
-                http,
-                urls,
-                archive_root=settings.archive_dir,
-                max_bytes=settings.max_body_bytes,
-                concurrency=settings.fetch_concurrency,
-                polite=Politeness(settings),
-            )
-
-    return [page for page, _ in asyncio.run(fetched())]  # the bodies are in the archive: drop them here
+def fetch_pages(settings: Settings, urls: Sequence[str], *, batch: int) -> Iterator[list[Page]]:
+    """Fetch and archive every URL politely through one configured client, ``batch`` URLs at a time: one ``Page``
+    each, in order, a list per batch (the caller commits each, so memory stays flat and a dead run keeps its work)."""
+    with asyncio.Runner() as runner:  # one event loop for the client and the politeness state across batches
+        http = client(settings)
+        polite = Politeness(settings)
+        try:
+            for start in range(0, len(urls), max(1, batch)):
+                fetched = fetch_all(
+                    http,
+                    urls[start : start + batch],
+                    archive_root=settings.archive_dir,
+                    max_bytes=settings.max_body_bytes,
+                    concurrency=settings.fetch_concurrency,
+                    polite=polite,
+                )
+                yield [page for page, _ in runner.run(fetched)]  # the bodies are in the archive: drop them here
+        finally:
+            runner.run(http.aclose())

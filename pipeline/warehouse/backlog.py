@@ -6,9 +6,9 @@ Each function names the question it answers; the statements are files, their val
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -16,6 +16,7 @@ import pandas as pd
 from pipeline.warehouse import WAREHOUSE_DIR, Tx
 
 STATEMENTS = WAREHOUSE_DIR / "pipeline"
+T = TypeVar("T")
 
 
 @functools.cache
@@ -27,6 +28,21 @@ def sql(name: str) -> str:
 def rows(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
     """The rows a named query answers."""
     return con.execute(sql(name), params or {}).fetchall()
+
+
+def rows_of(con: duckdb.DuckDBPyConnection, name: str, urls: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The rows a named query answers for these URLs (registered as ``batch_urls``)."""
+    con.register("batch_urls", _urls(urls))
+    try:
+        return rows(con, name)
+    finally:
+        con.unregister("batch_urls")
+
+
+def batched(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """A backlog in batches of ``size`` (each committed on its own), in order."""
+    for start in range(0, len(items), max(1, size)):
+        yield items[start : start + size]
 
 
 def known_entries(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> set[str]:

@@ -23,7 +23,7 @@ def start(settings: Settings, *, trigger: str, extractor_version: str, run_id: s
     at = datetime.now(UTC)
     run_id = run_id or f"{trigger}-{at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     row = {"run_id": run_id, "started_at": at, "finished_at": None, "trigger": trigger, "status": "running"}
-    with warehouse.connect(settings) as con:
+    with warehouse.session(settings, message=run_id), warehouse.connect(settings) as con:
         warehouse.migrate(con)
         before = at - timedelta(hours=settings.stale_run_hours)
         stale = [r for (r,) in backlog.rows(con, "stale_runs", {"run_id": run_id, "before": before})]
@@ -50,7 +50,11 @@ def finish(
     reason: str | None = None,
 ) -> None:
     """Mark a run finished with its per-stage counts and, if it failed, why."""
-    with warehouse.connect(settings) as con, warehouse.transaction(con) as tx:
+    with (
+        warehouse.session(settings, message=run_id),
+        warehouse.connect(settings) as con,
+        warehouse.transaction(con) as tx,
+    ):
         done = json.dumps(counts, sort_keys=True)
         backlog.finish_run(tx, run_id, at=datetime.now(UTC), status=status, counts=done, reason=reason)
     log.info("run %s finished: %s %s%s", run_id, status, dict(counts), f" ({reason})" if reason else "")
