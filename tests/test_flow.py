@@ -579,3 +579,59 @@ def test_a_failed_stage_says_what_on_call_needs_and_the_alert_counts_what_loaded
     [alert] = told
     assert "1 of 2 figures rows loaded" in alert.subject
     assert "1 of 2 figures rows loaded; 1 failed validation" in alert.text()
+
+
+def test_a_run_commits_batch_by_batch_and_one_that_dies_keeps_what_it_committed(
+    server: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    html = {"content-type": "text/html; charset=utf-8"}
+    paths = [f"/2024/story-{n:02d}.html" for n in range(20)]
+    for n, path in enumerate(paths):
+        sentence = f"A total of {100 + n} North Korean defectors arrived in the South in {2000 + n}."
+        server.route(path, body=ARTICLE.format(title=f"Arrivals, part {n}", sentence=sentence).encode(), headers=html)
+    items = [(p, "Thu, 18 Jan 2024 09:00:00 GMT") for p in paths]
+    server.route("/rss.xml", body=rss(server, items), headers={"content-type": "application/rss+xml"})
+    # batches of 6: 20 pages are 4 commits a stage; 20 pages, more than articles.MIN_PARALLEL, on two workers
+    settings = lake_settings(tmp_path, (Feed("wire", server.url("/rss.xml"), "defection"),), batch_size=6,
+                             extract_workers=2)  # fmt: skip
+    real, batches = flow.frames.article_rows, []
+
+    def dies_at_the_third_batch(*args: Any, **kwargs: Any) -> Any:
+        batches.append(args[0])
+        if len(batches) == 3:
+            raise RuntimeError("killed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(flow.frames, "article_rows", dies_at_the_third_batch)
+    with pytest.raises(RuntimeError, match="killed"):
+        flow.run(settings, trigger="test")
+    with warehouse.connect(settings, read_only=True) as con:
+        pages, articles = (con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("pages", "articles"))
+    assert (pages, articles) == (20, 12)  # every page fetched; the first two batches of articles kept
+
+    monkeypatch.setattr(flow.frames, "article_rows", real)
+    run_id, counts = flow.run(settings, trigger="test")
+    assert counts["extract_articles"]["articles"] == 8 and counts["find_figures"]["articles_read"] == 20
+    with warehouse.connect(settings, read_only=True) as con:
+        stored = con.execute("SELECT count(*), count(DISTINCT url) FROM articles").fetchone()
+        years = con.execute("SELECT count(DISTINCT year) FROM figures WHERE metric = 'arrivals'").fetchone()[0]
+        commits = con.execute(
+            "SELECT author, commit_message FROM snapshots() WHERE snapshot_time >= "
+            "(SELECT started_at FROM runs WHERE run_id = ?) ORDER BY snapshot_id", [run_id]
+        ).fetchall()  # fmt: skip
+    assert stored == (20, 20) and years == 20
+    # snapshots() reads as a history of runs: each commit of this run carries its id (the 8 articles in 2 batches)
+    assert len(commits) >= 4 and set(commits) == {("newsfigures", run_id)}
+
+
+def test_an_up_to_date_lake_starts_a_run_without_migrating_or_reloading_the_reference(tmp_path: Path) -> None:
+    settings = lake_settings(tmp_path, shared=True)
+    flow.start_run(settings, trigger="test")
+    with warehouse.connect(settings, read_only=True) as con:
+        before = con.execute("SELECT max(snapshot_id) FROM snapshots()").fetchone()[0]
+        loaded = con.execute("SELECT name FROM schema_views WHERE name LIKE 'reference/%'").fetchall()
+    flow.start_run(settings, trigger="test")
+    with warehouse.connect(settings, read_only=True) as con:
+        changes = con.execute("SELECT changes FROM snapshots() WHERE snapshot_id > ?", [before]).fetchall()
+    assert loaded  # each topic's reference CSV is recorded when loaded...
+    assert len(changes) == 1 and list(changes[0][0]) == ["tables_inserted_into"]  # ...and then only the run is new
