@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -30,10 +31,9 @@ class Pending(NamedTuple):
 def extract_batches(archive_dir: Path, pending: Sequence[Pending], batch: int, workers: int) -> Iterator[list[Article]]:
     """The article of each pending page still archived, ``batch`` pages at a time, read and extracted across
     ``workers`` processes (0: one per core); an unreadable archive file is that page's failure only."""
-    work = partial(_extract_pending, archive_dir)
-    with articles.extractors(workers if len(pending) >= articles.MIN_PARALLEL else 1) as each:
-        for start in range(0, len(pending), max(1, batch)):
-            yield [found for found in each(work, pending[start : start + batch]) if found is not None]
+    done = articles.across(partial(_extract_pending, archive_dir), pending, workers=workers)
+    while batch_of := list(itertools.islice(done, max(1, batch))):  # the workers go on while a batch commits
+        yield [found for found in batch_of if found is not None]
 
 
 def _extract_pending(archive_dir: Path, page: Pending) -> Article | None:

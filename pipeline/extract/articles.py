@@ -10,7 +10,6 @@ import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -144,13 +143,13 @@ def _states_a_figure(text: str, topic: str | None) -> bool:
     return topic is not None and bool(text.strip()) and bool(figures.extract(text, topic=topic))
 
 
-MIN_PARALLEL = 16  # fewer pages than this are extracted in-process: starting the workers would cost more
-Each = Callable[[Callable[[T], R], Sequence[T]], list[R]]
+MIN_PARALLEL = 16  # fewer items than this are worked in-process: starting the workers would cost more
 
 
-@contextmanager
-def extractors(workers: int) -> Iterator[Each[Any, Any]]:
-    """A ``map`` over ``workers`` processes for a whole stage (0: one per core; 1, or in a daemon process: this one).
+def across(work: Callable[[T], R], items: Sequence[T], *, workers: int) -> Iterator[R]:
+    """``work`` of each item, in order, as each is done, across ``workers`` processes (0: one per core; 1, fewer
+    than ``MIN_PARALLEL`` items, or in a daemon process: in this one). The workers go on while the caller handles
+    what came back (commits a batch); closing the iterator early cancels what is not started.
 
     Extraction is CPU-bound pure Python: threads would share one GIL, processes use the cores. The workers come
     from a forkserver that has imported the extractors once: forking the caller itself could copy a lock held by
@@ -160,19 +159,21 @@ def extractors(workers: int) -> Iterator[Each[Any, Any]]:
     if workers > 1 and multiprocessing.current_process().daemon:
         log.info("a daemon process cannot start workers: extracting in this process")
         workers = 1
-    if workers <= 1:
-        yield lambda work, items: [work(item) for item in items]
+    if workers <= 1 or len(items) < MIN_PARALLEL:
+        yield from map(work, items)
         return
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["pipeline.extract.archived"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield lambda work, items: list(pool.map(work, items, chunksize=max(1, min(16, len(items) // (4 * workers)))))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
+        yield from pool.map(work, items, chunksize=max(1, min(16, len(items) // (4 * workers))))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def extract_many(pages: Sequence[PageInput], *, workers: int = 1) -> list[Article]:
     """``extract`` for each page, in order, across ``workers`` processes (1: in this process)."""
-    with extractors(workers if len(pages) >= 2 else 1) as each:
-        return each(_extract_one, pages)
+    return list(across(_extract_one, pages, workers=workers))
 
 
 def _extract_one(page: PageInput) -> Article:
