@@ -146,10 +146,11 @@ def find_figures(settings: Settings, run_id: str, at: datetime) -> tuple[Counts,
     figures were quarantined stays unread, so that a rerun after a fix reads it again (up to the attempt cap)."""
     batches, counts = [], Counter(articles_read=0, figures=0, with_findings=0, quarantined=0, over_cap=0)
     with warehouse.connect(settings) as con:
-        reference = Reference.from_rows(backlog.rows(con, "reference"))
-        for urls in backlog.batched([url for (url,) in backlog.rows(con, "unread_articles")], settings.batch_size):
-            unread = [frames.ToRead(*row) for row in backlog.rows_of(con, "articles_to_read", urls)]
-            read = [(a, figures.extract(a.text, published=frames.published_of(a), topic=a.topic)) for a in unread]
+        unread = [url for (url,) in backlog.rows(con, "unread_articles")]
+        reference = Reference.from_rows(backlog.rows(con, "reference") if unread else [])
+        for urls in backlog.batched(unread, settings.batch_size):
+            batch_of = [frames.ToRead(*row) for row in backlog.rows_of(con, "articles_to_read", urls)]
+            read = [(a, figures.extract(a.text, published=frames.published_of(a), topic=a.topic)) for a in batch_of]
             batch = frames.figure_batch(read, run_id, at, max_per_article=settings.max_figures_per_article)
             with warehouse.transaction(con) as tx:
                 backlog.replace_figures(tx, urls)

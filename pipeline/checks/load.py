@@ -54,6 +54,8 @@ def load(
     max_attempts: int = 3,
 ) -> Loaded:
     """Validate ``frame`` against its table's schema, MERGE the valid rows (after ``enrich``), quarantine the rest."""
+    if frame.empty:  # an empty backlog costs nothing
+        return Loaded(table, 0, 0)
     checked = validate(frame, table, run_id=run_id, at=at)
     valid = enrich(checked.valid) if enrich is not None else checked.valid
     tx.merge(table, valid)

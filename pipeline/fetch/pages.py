@@ -120,6 +120,8 @@ async def fetch_all(
 def fetch_pages(settings: Settings, urls: Sequence[str], *, batch: int) -> Iterator[list[Page]]:
     """Fetch and archive every URL politely through one configured client, ``batch`` URLs at a time: one ``Page``
     each, in order, a list per batch (the caller commits each, so memory stays flat and a dead run keeps its work)."""
+    if not urls:
+        return
     with asyncio.Runner() as runner:  # one event loop for the client and the politeness state across batches
         http = client(settings)
         polite = Politeness(settings)

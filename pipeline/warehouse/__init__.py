@@ -405,10 +405,12 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = WAREHOUSE_DIR) -> li
 
     On an up-to-date lake this only reads (no commit, no snapshot): every run starts with it.
     """
-    if not _has_table(con, "schema_migrations"):
+    try:
+        recorded = {int(v): c for v, c in con.execute("SELECT version, checksum FROM schema_migrations").fetchall()}
+    except duckdb.CatalogException:  # a new lake
         with transaction(con) as tx:
             tx._write(partial(_run, con, _SCHEMA_MIGRATIONS, "schema_migrations"))
-    recorded = {int(v): c for v, c in con.execute("SELECT version, checksum FROM schema_migrations").fetchall()}
+        recorded = {}
     applied = []
     for path in sorted((sql_dir / "migrations").glob("[0-9][0-9][0-9]_*.sql")):
         version, text = int(path.name[:3]), path.read_text(encoding="utf-8")
@@ -422,9 +424,10 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = WAREHOUSE_DIR) -> li
         if done:
             applied.append(path.name)
             log.info("applied migration %s", path.name)
-    _refresh_views(con, sql_dir / "views")
+    files = dict(con.execute("SELECT name, checksum FROM schema_views").fetchall())
+    _refresh_views(con, sql_dir / "views", files)
     references = list(dict.fromkeys(r for name in topics.names() if (r := topics.load(name).reference) is not None))
-    for path, checksum in _changed(con, references, prefix=REFERENCE_PREFIX):
+    for path, checksum in _changed(files, references, prefix=REFERENCE_PREFIX):
         load_reference(con, path, checksum=checksum)
     return applied
 
@@ -432,23 +435,17 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = WAREHOUSE_DIR) -> li
 REFERENCE_PREFIX = "reference/"  # schema_views also records the reference CSVs loaded, under this prefix
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    query = "SELECT 1 FROM duckdb_tables() WHERE database_name = ? AND table_name = ?"
-    return con.execute(query, [LAKE, table]).fetchone() is not None
-
-
-def _changed(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], *, prefix: str = "") -> list[tuple[Path, str]]:
-    """The files (with their sha256) that ``schema_views`` does not record as applied with that checksum."""
-    applied = dict(con.execute("SELECT name, checksum FROM schema_views").fetchall())
+def _changed(applied: Mapping[str, str], paths: Sequence[Path], *, prefix: str = "") -> list[tuple[Path, str]]:
+    """The files (with their sha256) that ``applied`` (``schema_views``: name -> checksum) does not hold so."""
     checksums = [(path, hashlib.sha256(path.read_bytes()).hexdigest()) for path in paths]
     return [(path, checksum) for path, checksum in checksums if applied.get(prefix + path.name) != checksum]
 
 
-def _refresh_views(con: duckdb.DuckDBPyConnection, views_dir: Path) -> None:
+def _refresh_views(con: duckdb.DuckDBPyConnection, views_dir: Path, applied: Mapping[str, str]) -> None:
     """(Re)create the views whose file is new or changed since it was last applied, in file-name order."""
     import pandas as pd
 
-    changed = _changed(con, sorted(views_dir.glob("*.sql")))
+    changed = _changed(applied, sorted(views_dir.glob("*.sql")))
     if not changed:
         return
     now = datetime.now(UTC)
