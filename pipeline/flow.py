@@ -23,7 +23,7 @@ from pipeline.checks.validate import over_cap
 from pipeline.errors import SchemaFailure
 from pipeline.extract import dedup
 from pipeline.extract.archived import Pending, extract_all
-from pipeline.fetch import pages, schedule
+from pipeline.fetch import archive, pages, schedule
 from pipeline.fetch.feeds import Validators, poll_configured
 from pipeline.settings import Settings
 from pipeline.warehouse import backlog, frames, runs
@@ -127,7 +127,7 @@ def reprocess(
 def _extract(
     settings: Settings, con: duckdb.DuckDBPyConnection, run_id: str, at: datetime, pending: Sequence[tuple[Any, ...]]
 ) -> tuple[Counts, Loaded]:
-    found = extract_all(settings.archive_dir, [Pending(*row) for row in pending])
+    found = extract_all(archive.store(settings), [Pending(*row) for row in pending])
     stories = backlog.rows(con, "stories")
     with warehouse.transaction(con) as tx:
         rows = frames.article_rows(found, run_id, at)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import NamedTuple
 
 from pipeline.extract import articles
@@ -26,11 +25,11 @@ class Pending(NamedTuple):
     topic: str
 
 
-def extract_all(archive_dir: Path, pending: Sequence[Pending]) -> list[Article]:
+def extract_all(archive_dir: archive.Location, pending: Sequence[Pending]) -> list[Article]:
     """The article of each pending page still archived; an unreadable archive file is that page's failure only."""
     found = []
     for page in pending:
-        if not archive.path_for(archive_dir, page.body_sha256).exists():  # pruned by the archive's retention
+        if not archive.exists(archive_dir, page.body_sha256):  # pruned by the archive's retention
             log.warning(
                 "page %s is no longer archived (%s): refetch it to extract it again", page.url, page.body_sha256
             )

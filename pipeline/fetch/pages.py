@@ -6,7 +6,6 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 
@@ -50,7 +49,7 @@ async def fetch(
     http: httpx.AsyncClient,
     url: str,
     *,
-    archive_root: Path,
+    archive_root: archive.Location,
     max_bytes: int,
     polite: Politeness | None = None,
 ) -> tuple[Page, Response | None]:
@@ -99,7 +98,7 @@ async def fetch_all(
     http: httpx.AsyncClient,
     urls: Sequence[str],
     *,
-    archive_root: Path,
+    archive_root: archive.Location,
     max_bytes: int,
     concurrency: int,
     polite: Politeness | None = None,
@@ -125,7 +124,7 @@ def fetch_pages(settings: Settings, urls: Sequence[str]) -> list[Page]:
             return await fetch_all(
                 http,
                 urls,
-                archive_root=settings.archive_dir,
+                archive_root=archive.store(settings),
                 max_bytes=settings.max_body_bytes,
                 concurrency=settings.fetch_concurrency,
                 polite=Politeness(settings),
