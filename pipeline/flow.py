@@ -22,7 +22,7 @@ from pipeline.checks.validate import over_cap
 from pipeline.errors import SchemaFailure
 from pipeline.extract import dedup
 from pipeline.extract.archived import Pending, extract_batches
-from pipeline.fetch import pages, schedule
+from pipeline.fetch import archive, pages, schedule
 from pipeline.fetch.feeds import Validators, poll_configured
 from pipeline.settings import Settings
 from pipeline.warehouse import backlog, frames, runs
@@ -128,7 +128,7 @@ def _extract(settings: Settings, run_id: str, at: datetime, backlog_name: str, *
         pending = [Pending(*row) for row in backlog.rows(con, backlog_name, params)]
         known = backlog.rows(con, "stories") if pending else []  # all stories: new articles may join any
         stories = dedup.Stories(known, max_distance=settings.near_duplicate_bits)
-        for found in extract_batches(settings.archive_dir, pending, settings.batch_size, settings.extract_workers):
+        for found in extract_batches(archive.store(settings), pending, settings.batch_size, settings.extract_workers):
             with warehouse.transaction(con) as tx:
                 rows = frames.article_rows(found, run_id, at)
                 batches.append(load(tx, "articles", rows, run_id=run_id, at=at, max_attempts=settings.max_attempts))

@@ -19,6 +19,7 @@ from pipeline.records import Feed
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PROJECT_URL = "https://github.com/newsfigures/newsfigures"
+OBJECT_STORE_SCHEMES = ("s3://",)  # a DATA_PATH or ARCHIVE_DIR starting so is on the object store of the S3 settings
 VERSION = "0.1.0"
 
 
@@ -33,7 +34,7 @@ class Settings:
     feeds_file: Path = PROJECT_ROOT / "feeds.toml"
     catalog: str = f"sqlite:{_lake('catalog.sqlite')}"  # what follows "ducklake:" in ATTACH
     data_path: str = _lake("data") + "/"
-    archive_dir: Path = Path(_lake("archive"))
+    archive_dir: str = _lake("archive")  # a local folder, or s3://bucket/prefix/ (a URL, never a local path)
     user_agent: str = f"newsfigures/{VERSION} (+{PROJECT_URL})"
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
@@ -72,8 +73,9 @@ class Settings:
     max_figures_per_article: int = (
         500  # figures beyond this many in one article are not loaded (recorded in quarantine)
     )
-    # An object-store DATA_PATH (s3://bucket/prefix/): the store's host:port (empty: AWS's own endpoint), its key
-    # and region, and path- or vhost-style addressing; DuckDB gets them as an S3 secret when it attaches the lake.
+    # An object-store DATA_PATH or ARCHIVE_DIR (s3://bucket/prefix/): the store's host:port (empty: AWS's own endpoint),
+    # its key and region, and path- or vhost-style addressing; DuckDB gets them as an S3 secret when it attaches the
+    # lake, the archive as the options of its S3 filesystem.
     s3_endpoint: str = ""
     s3_key_id: str = ""
     s3_secret: str = field(default="", repr=False)

@@ -167,9 +167,11 @@ write_env() {
             echo "export NEWSFIGURES_S3_REGION='us-east-1'"
             echo "export NEWSFIGURES_S3_URL_STYLE='path'"
             echo "export NEWSFIGURES_S3_USE_SSL='false'"
+            echo "# the raw archive beside the lake's data, in the same bucket, through the same S3 settings"
+            echo "export NEWSFIGURES_ARCHIVE_DIR='s3://$BUCKET/lake/archive/'"
+        else
+            echo "export NEWSFIGURES_ARCHIVE_DIR='$DIR/archive'"
         fi
-        echo "# the raw archive stays a local directory (pipeline/fetch/archive.py writes files)"
-        echo "export NEWSFIGURES_ARCHIVE_DIR='$DIR/archive'"
         if wants redis; then
             echo "# the Celery broker, for AIRFLOW__CELERY__BROKER_URL"
             echo "export STACK_REDIS_URL='redis://$HOST:$REDIS_PORT/0'"

@@ -35,6 +35,7 @@ from airflow_support import (
 
 from pipeline import flow, warehouse
 from pipeline.demo.server import SITE, demo_feeds, serve
+from pipeline.fetch import archive
 from pipeline.settings import PROJECT_ROOT, Settings
 
 STACK = PROJECT_ROOT / "stack" / "stack.sh"
@@ -110,9 +111,12 @@ def stack() -> Iterator[dict[str, str]]:
         subprocess.run(["rm", "-rf", str(home)], check=False)
 
 
-def test_a_demo_pass_on_the_stack_lands_in_postgres_and_the_object_store(stack: dict[str, str]) -> None:
+def test_a_demo_pass_on_the_stack_lands_in_postgres_and_the_object_store(
+    stack: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings_env = {k: v for k, v in stack.items() if k.startswith("NEWSFIGURES_")}
     assert settings_env["NEWSFIGURES_DATA_PATH"].startswith("s3://")
+    assert settings_env["NEWSFIGURES_ARCHIVE_DIR"] == "s3://newsfigures/lake/archive/"  # beside the data, one bucket
     with serve(SITE) as base:
         settings = Settings.from_env(settings_env, feeds=demo_feeds(base), allow_private_addresses=True, host_delay=0.0)
         assert settings.s3_endpoint.startswith("127.0.0.1:")  # never AWS: the loopback store, by the stack's env
@@ -137,17 +141,36 @@ def test_a_demo_pass_on_the_stack_lands_in_postgres_and_the_object_store(stack: 
         catalog = con.execute("SELECT type, path FROM duckdb_databases() WHERE database_name = 'news'").fetchone()
         assert catalog == ("ducklake", settings.catalog)
         ok = con.execute("SELECT count(*) FROM articles WHERE status = 'ok'").fetchone()[0]
+        bodies = {
+            row[0] for row in con.execute("SELECT body_sha256 FROM pages WHERE body_sha256 IS NOT NULL").fetchall()
+        }
 
-    # reprocess, with the demo site gone: every article is read again from the raw archive, nothing refetched
+    # the raw archive is objects in the bucket, one per body, and no local folder
+    store = archive.store(settings)
+    assert not store.local and store.root == "newsfigures/lake/archive"
+    objects = store.fs.find(store.root)
+    assert bodies and sorted(objects) == sorted(f"{store.root}/{sha[:2]}/{sha}.warc.gz" for sha in bodies)
+    assert not (Path(stack["STACK_DIR"]) / "archive").exists(), "the stack's archive is on the store, not on disk"
+
+    # reprocess, with the demo site gone: every page is read again from the archive on the store, nothing refetched
+    read, reads = archive.read, []
+
+    def read_and_record(root: archive.Location, sha256: str) -> Any:
+        reads.append((isinstance(root, archive.Store) and not root.local, sha256))
+        return read(root, sha256)
+
+    monkeypatch.setattr(archive, "read", read_and_record)
     counts = flow.reprocess(settings, "reprocess-stack", since=datetime(2000, 1, 1, tzinfo=UTC))
+    monkeypatch.undo()
     flow.find_figures(settings, "reprocess-stack")
     assert counts["articles"] == ok > 0
+    assert {on_store for on_store, _ in reads} == {True} and {sha for _, sha in reads} == bodies
     with warehouse.connect(settings, read_only=True) as con:
         again = con.execute("SELECT count(*) FROM articles WHERE run_id = 'reprocess-stack'").fetchone()[0]
         seed = con.execute(SEED + " AND year = 2023").fetchall()
     assert again >= ok
     assert seed == [(800, 196, "disagrees")]
-    assert not (PROJECT_ROOT / "s3:").exists(), "the data path is an object-store URL, never a local folder"
+    assert not (PROJECT_ROOT / "s3:").exists(), "the data path and archive are object-store URLs, never local folders"
 
 
 @pytest.mark.e2e

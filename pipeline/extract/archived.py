@@ -7,7 +7,6 @@ import logging
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from functools import partial
-from pathlib import Path
 from typing import NamedTuple
 
 from pipeline.extract import articles
@@ -28,7 +27,9 @@ class Pending(NamedTuple):
     topic: str
 
 
-def extract_batches(archive_dir: Path, pending: Sequence[Pending], batch: int, workers: int) -> Iterator[list[Article]]:
+def extract_batches(
+    archive_dir: archive.Location, pending: Sequence[Pending], batch: int, workers: int
+) -> Iterator[list[Article]]:
     """The article of each pending page still archived, ``batch`` pages at a time, read and extracted across
     ``workers`` processes (0: one per core); an unreadable archive file is that page's failure only."""
     done = articles.across(partial(_extract_pending, archive_dir), pending, workers=workers)
@@ -36,9 +37,9 @@ def extract_batches(archive_dir: Path, pending: Sequence[Pending], batch: int, w
         yield [found for found in batch_of if found is not None]
 
 
-def _extract_pending(archive_dir: Path, page: Pending) -> Article | None:
+def _extract_pending(archive_dir: archive.Location, page: Pending) -> Article | None:
     """One page's article (in a worker process): None if its body is no longer archived."""
-    if not archive.path_for(archive_dir, page.body_sha256).exists():  # pruned by the archive's retention
+    if not archive.exists(archive_dir, page.body_sha256):  # pruned by the archive's retention
         log.warning("page %s is no longer archived (%s): refetch it to extract it again", page.url, page.body_sha256)
         return None
     try:

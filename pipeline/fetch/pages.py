@@ -6,7 +6,6 @@ import asyncio
 import logging
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 
@@ -50,7 +49,7 @@ async def fetch(
     http: httpx.AsyncClient,
     url: str,
     *,
-    archive_root: Path,
+    archive_root: archive.Location,
     max_bytes: int,
     polite: Politeness | None = None,
 ) -> tuple[Page, Response | None]:
@@ -99,7 +98,7 @@ async def fetch_all(
     http: httpx.AsyncClient,
     urls: Sequence[str],
     *,
-    archive_root: Path,
+    archive_root: archive.Location,
     max_bytes: int,
     concurrency: int,
     polite: Politeness | None = None,
@@ -124,13 +123,13 @@ def fetch_pages(settings: Settings, urls: Sequence[str], *, batch: int) -> Itera
         return
     with asyncio.Runner() as runner:  # one event loop for the client and the politeness state across batches
         http = client(settings)
-        polite = Politeness(settings)
+        polite, store = Politeness(settings), archive.store(settings)
         try:
             for start in range(0, len(urls), max(1, batch)):
                 fetched = fetch_all(
                     http,
                     urls[start : start + batch],
-                    archive_root=settings.archive_dir,
+                    archive_root=store,
                     max_bytes=settings.max_body_bytes,
                     concurrency=settings.fetch_concurrency,
                     polite=polite,

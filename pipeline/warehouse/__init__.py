@@ -28,7 +28,7 @@ import duckdb
 from pipeline import topics
 from pipeline.backoff import jittered
 from pipeline.errors import ConfigError, WarehouseError
-from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.settings import OBJECT_STORE_SCHEMES, PROJECT_ROOT, Settings
 from pipeline.warehouse.tables import TABLES
 
 if TYPE_CHECKING:
@@ -44,7 +44,6 @@ _EXTENSIONS = {
     "postgres_scanner": "duckdb_extension_postgres_scanner",
     "httpfs": "duckdb_extension_httpfs",
 }
-OBJECT_STORE_SCHEMES = ("s3://",)  # a DATA_PATH starting so is read and written through httpfs
 _SCHEMA_MIGRATIONS = """CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER NOT NULL, name VARCHAR NOT NULL, checksum VARCHAR NOT NULL,
     applied_at TIMESTAMPTZ NOT NULL

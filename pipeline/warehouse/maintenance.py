@@ -29,7 +29,7 @@ def maintain(settings: Settings, *, now: datetime) -> dict[str, int]:
         expired = con.execute(f"CALL ducklake_expire_snapshots('{lake}', older_than => ?)", [cutoff]).fetchall()
         # older_than: files scheduled for deletion before then (by this run's merge or expiry, or an earlier one's)
         deleted = con.execute(f"CALL ducklake_cleanup_old_files('{lake}', older_than => ?)", [unused_since]).fetchall()
-    pruned = archive.prune(settings.archive_dir, retention_days=settings.archive_retention_days, now=now)
+    pruned = archive.prune(archive.store(settings), retention_days=settings.archive_retention_days, now=now)
     done = {
         "rows_flushed": sum(int(r[2]) for r in flushed),
         "files_merged": sum(int(r[2]) for r in merged),
