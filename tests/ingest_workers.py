@@ -55,26 +55,16 @@ REASONS = (
 )
 
 # One worker: waits at the barrier, then one full pass for its feed; prints the run id and counts as JSON.
-# "retries-off" sets DuckLake's own commit retries to 0 on every connection, so a commit that lost a race
-# fails and Tx's replay runs its MERGEs again on the new snapshot (instead of DuckLake re-committing them as
-# decided on the old one).
 WORKER = textwrap.dedent(
     """
     import json, logging, sys, time
     from pathlib import Path
-    from pipeline import flow, warehouse
+    from pipeline import flow
     from pipeline.demo.server import demo_feeds
     from pipeline.settings import Settings
 
-    barrier, base, feed, mode = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+    barrier, base, feed = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
     logging.basicConfig(level=logging.WARNING, format="%(process)d %(levelname)s %(name)s: %(message)s")
-    if mode == "retries-off":
-        attach = warehouse.connect
-        def connect(*args, **kwargs):
-            con = attach(*args, **kwargs)
-            con.execute("SET ducklake_max_retry_count = 0")
-            return con
-        warehouse.connect = connect
     settings = Settings.from_env(feeds=demo_feeds(base), allow_private_addresses=True, host_delay=0.0)
     (barrier.parent / f"ready-{feed}").touch()
     while not barrier.exists():
@@ -108,13 +98,13 @@ class Worker:
         return found
 
 
-def run_concurrently(env: Mapping[str, str], base: str, work: Path, *, mode: str = "as-shipped") -> list[Worker]:
+def run_concurrently(env: Mapping[str, str], base: str, work: Path) -> list[Worker]:
     """Start one worker per demo feed on the lake ``env`` names, release them together, wait for all of them."""
     work.mkdir(parents=True, exist_ok=True)
     barrier = work / "go"
     procs = {
         feed: subprocess.Popen(
-            [sys.executable, "-c", WORKER, str(barrier), base, feed, mode],
+            [sys.executable, "-c", WORKER, str(barrier), base, feed],
             cwd=PROJECT_ROOT,
             env=dict(env),
             stdout=subprocess.PIPE,

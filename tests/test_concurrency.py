@@ -93,9 +93,7 @@ def test_an_analyst_reads_the_marts_while_the_pipeline_loads(tmp_path: Path) -> 
 
 def test_three_concurrent_ingest_runs_on_the_embedded_lake_lose_and_duplicate_nothing(tmp_path: Path) -> None:
     """The stack test's three workers (tests/test_stack.py) on a SQLite catalog and local Parquet, as shipped."""
-    settings = lake_settings(tmp_path / "concurrent", shared=True)
-    with warehouse.connect(settings):  # the first ATTACH creates the catalog: alone (three at once collide)
-        pass  # the migrations are left to the runs, which apply them concurrently
+    settings = lake_settings(tmp_path / "concurrent", shared=True)  # a new lake: the three create and migrate it
     with serve(SITE) as base:
         expected = serial_counts(lake_settings(tmp_path / "serial", demo_feeds(base)))
         workers = run_concurrently(lake_env(settings), base, tmp_path / "workers")

@@ -245,39 +245,22 @@ def serial(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, int]
         return serial_counts(lake_settings(tmp_path_factory.mktemp("serial"), demo_feeds(base)))
 
 
-@pytest.mark.parametrize(
-    "mode",
-    [
-        "retries-off",
-        pytest.param(
-            "as-shipped",
-            marks=pytest.mark.xfail(
-                reason="DuckLake re-commits a MERGE decided on a stale snapshot (concurrent inserts never conflict): "
-                "runs sharing a backlog store pages twice, concurrent migrate() the reference twice (README)",
-                strict=False,  # a race: it duplicates in nearly every run here, not in every one
-            ),
-        ),
-    ],
-)
 def test_three_concurrent_ingest_runs_on_the_stack_lose_and_duplicate_nothing(
-    stack: dict[str, str], serial: dict[str, dict[str, int]], tmp_path: Path, mode: str
+    stack: dict[str, str], serial: dict[str, dict[str, int]], tmp_path: Path
 ) -> None:
-    """Three processes, one feed each, no writer pool, on a fresh PostgreSQL catalog and S3 prefix: each feed's
-    entries, pages, articles and figures once, as many as a serial run stores, and three runs recorded a success."""
-    name = f"lake_{mode.replace('-', '_')}"
+    """Three processes, one feed each, no writer pool, on a new PostgreSQL catalog and S3 prefix: each feed's
+    entries, pages, articles and figures once, as many as a serial run stores, and three runs recorded a success.
+    The three attach the empty catalog (creating DuckLake's tables) and migrate it at once."""
+    name = "lake_concurrent"
     _create_database(stack["NEWSFIGURES_CATALOG"], name)
     settings = Settings.from_env(
         {k: v for k, v in stack.items() if k.startswith("NEWSFIGURES_")},
         catalog=re.sub(r"dbname=\S+", f"dbname={name}", stack["NEWSFIGURES_CATALOG"]),
         data_path=f"s3://newsfigures/{name}/data/",
-        archive_dir=tmp_path / "archive",
+        archive_dir=f"s3://newsfigures/{name}/archive/",
     )
-    # The first ATTACH creates DuckLake's tables in the empty database: run alone (three at once collide in
-    # PostgreSQL: `duplicate key value violates unique constraint "pg_type_typname_nsp_index"`, not retried).
-    # The migrations are left to the runs: each run's migrate() goes concurrently with the others'.
-    warehouse.connect(settings).close()
     with serve(SITE) as base:
-        workers = run_concurrently(lake_env(settings), base, tmp_path / "workers", mode=mode)
+        workers = run_concurrently(lake_env(settings), base, tmp_path / "workers")
     print(assert_nothing_lost_or_duplicated(workers, settings, serial))
 
 

@@ -98,19 +98,33 @@ def connect(settings: Settings, *, read_only: bool = False) -> duckdb.DuckDBPyCo
 
 
 def _attach(settings: Settings, *, read_only: bool) -> duckdb.DuckDBPyConnection:
-    """A new in-memory DuckDB with the lake attached as ``news`` and selected by ``USE``."""
+    """A new in-memory DuckDB with the lake attached as ``news`` and selected by ``USE``.
+
+    DuckLake's own commit retries are off: a commit that lost a race fails, and ``transaction`` replays its writes
+    on the new snapshot. DuckLake would re-commit them as decided on the old one, and two runs MERGEing the same
+    key (a page in both backlogs, the reference) would both insert it. The first attach of an empty catalog creates
+    DuckLake's tables: writers attaching it at once collide, and the losers attach again.
+    """
     catalog = settings.catalog
     statements = attach_statements(settings, read_only=read_only)
     _prepare_paths(settings, _backend(catalog), read_only=read_only)
-    con = duckdb.connect()
-    try:
-        for statement in statements:
-            con.execute(statement)
-    except duckdb.Error as exc:
-        con.close()
-        raise WarehouseError(f"could not attach the lake at {catalog!r}: {exc}") from exc
-    log.debug("attached %s (read_only=%s)", catalog, read_only)
-    return con
+    give_up = time.monotonic() + COMMIT_PATIENCE
+    for attempt in itertools.count(1):
+        con = duckdb.connect()
+        try:
+            for statement in statements:
+                con.execute(statement)
+        except duckdb.Error as exc:
+            con.close()
+            lost_race = any(marker in str(exc).lower() for marker in (*_CONFLICT_MARKERS, "duplicate key"))
+            if not lost_race or read_only or time.monotonic() > give_up:
+                raise WarehouseError(f"could not attach the lake at {catalog!r}: {exc}") from exc
+            log.warning("attaching %s lost a race with another writer (attempt %d): %s", catalog, attempt, exc)
+            time.sleep(jittered(0.2, attempt - 1, MAX_COMMIT_BACKOFF))
+            continue
+        log.debug("attached %s (read_only=%s)", catalog, read_only)
+        return con
+    raise AssertionError("unreachable")
 
 
 def attach_statements(settings: Settings, *, read_only: bool = True) -> list[str]:
@@ -124,7 +138,9 @@ def attach_statements(settings: Settings, *, read_only: bool = True) -> list[str
     if backend == "sqlite":
         options.append(f"META_BUSY_TIMEOUT {SQLITE_BUSY_TIMEOUT_MS}")
     attach = f"ATTACH {_literal('ducklake:' + catalog)} AS {LAKE} ({', '.join(options)})"
-    return [*loads, *object_store_statements(settings), attach, f"USE {LAKE}"]
+    # a writer's lost race fails its commit, for ``transaction`` to replay on the new snapshot (``_attach``)
+    retries = [] if read_only else ["SET GLOBAL ducklake_max_retry_count = 0"]
+    return [*loads, *object_store_statements(settings), *retries, attach, f"USE {LAKE}"]
 
 
 def object_store_statements(settings: Settings) -> list[str]:
