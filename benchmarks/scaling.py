@@ -58,9 +58,9 @@ LOOPBACK = {
 MARKS = [
     ("started", "pipeline.warehouse.runs", "run "),
     ("poll_feeds", "pipeline.flow", "polled "),
-    ("fetch_pages", "pipeline.flow", "fetched "),
+    ("fetch_pages", "pipeline.fetch.pages", "fetched "),
     ("extract_articles", "pipeline.flow", "extracted "),
-    ("find_figures", "pipeline.flow", "read "),
+    ("find_figures", "pipeline.flow", "read figures"),
     ("finished", "pipeline.warehouse.runs", "run "),
 ]
 LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) \w+ ([\w.]+): (.*)$")
