@@ -165,6 +165,26 @@ def page(seed: int, i: int, base: str) -> bytes:
     a, outlet = article(seed, i), f"Outlet {i % OUTLETS}"
     body = "\n".join(f"      <p>{escape(p)}</p>" for p in a["paragraphs"])
     related = "".join(f'<li><a href="{base}/article-{j}.html">Related story {j}</a></li>' for j in range(i % 7, 40, 9))
+    # what a real news page carries around its article (menus, most-read, comments, scripts): real pages are
+    # 50-300 KB of HTML, and most of trafilatura's time goes to reading past this
+    sections = "".join(f'<li><a href="{base}/section-{k}">Section {k}</a></li>' for k in range(200))
+    most_read = "".join(
+        f'<li><a href="{base}/article-{(i * 31 + k) % 997}.html">Most read story number {k}: a headline of '
+        f"several words about the day's news</a><span class=\"time\">{k} hours ago</span></li>"
+        for k in range(80)
+    )
+    comments = "".join(
+        f'<div class="comment"><span class="user">reader{(i + k) % 89}</span><p>Comment {k}: I read this and '
+        f"think the numbers should be checked against what the ministry said last year.</p></div>"
+        for k in range(40)
+    )
+    script = "".join(f"window.ad_slot_{k} = {{id: {k}, size: [300, 250], lazy: true}};" for k in range(400))
+    boilerplate_top = f"""<div class="cookie-banner">We use cookies to improve your experience. <button>Accept</button></div>
+  <header><div class="logo">{outlet}</div><ul class="menu">{sections}</ul></header>
+  <script>{script}</script>"""
+    boilerplate_bottom = f"""<section class="most-read"><h2>Most read</h2><ol>{most_read}</ol></section>
+  <section class="comments"><h2>Comments</h2>{comments}</section>
+  <div class="newsletter"><h3>Get our newsletter</h3><form><input type="email"><button>Sign up</button></form></div>"""
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -176,6 +196,7 @@ def page(seed: int, i: int, base: str) -> bytes:
   <link rel="canonical" href="{base}/article-{i}.html">
 </head>
 <body>
+  {boilerplate_top}
   <nav><a href="{base}/">Home</a> <a href="{base}/world">World</a> <a href="{base}/korea">Korea</a></nav>
   <main>
     <article>
@@ -185,6 +206,7 @@ def page(seed: int, i: int, base: str) -> bytes:
     </article>
     <aside><h2>More on this story</h2><ul>{related}</ul></aside>
   </main>
+  {boilerplate_bottom}
   <footer>© {outlet}. All rights reserved. <a href="{base}/privacy">Privacy</a></footer>
 </body>
 </html>
