@@ -37,7 +37,7 @@ import tempfile
 import time
 from collections.abc import Mapping
 from contextlib import ExitStack
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +136,7 @@ def run_pass(env: Mapping[str, str], log: Path) -> dict[str, Any]:
         began, started_at = time.perf_counter(), time.time()
         child = subprocess.Popen([NEWSFIGURES, "-v", "run"], env=dict(env), cwd=ROOT, stdout=out, stderr=out)
         tree_peak, status, usage = 0, 0, None
+        workers_cpu: dict[int, float] = {}  # pool workers (grandchildren, whose CPU wait4 never sees): last seen
         while usage is None:
             pid, status, rusage = os.wait4(child.pid, os.WNOHANG)
             if pid:
@@ -143,11 +144,14 @@ def run_pass(env: Mapping[str, str], log: Path) -> dict[str, Any]:
                 break
             if psutil is not None:
                 tree_peak = max(tree_peak, _tree_rss(psutil, child.pid))
+                workers_cpu.update(_descendants_cpu(psutil, child.pid))
             time.sleep(0.2)
         wall = time.perf_counter() - began
     child.returncode = os.waitstatus_to_exitcode(status)
-    cpu = usage.ru_utime + usage.ru_stime
+    cpu = usage.ru_utime + usage.ru_stime + sum(workers_cpu.values())
     result = {
+        "main_cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+        "workers_cpu_s": round(sum(workers_cpu.values()), 2),
         "exit": child.returncode,
         "wall_s": round(wall, 2),
         "cpu_s": round(cpu, 2),
@@ -170,6 +174,22 @@ def _tree_rss(psutil: Any, pid: int) -> int:
         return int(sum(p.memory_info().rss for p in [root, *root.children(recursive=True)]))
     except psutil.Error:
         return 0
+
+
+def _descendants_cpu(psutil: Any, pid: int) -> dict[int, float]:
+    """CPU seconds so far of each process below ``pid`` (the forkserver and the extraction workers)."""
+    found = {}
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return {}
+    for process in children:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        found[process.pid] = times.user + times.system
+    return found
 
 
 def stage_seconds(log: str, started_at: float, wall: float) -> dict[str, float] | None:
@@ -241,7 +261,42 @@ def scenario(n: int, profile: str, seed: int, stack_env: Path, keep: Path | None
             measured["server_cpu_s"] = round(time.process_time() - server_cpu, 2)  # this process: the site's threads
             passes.append(_rates({"pass": name, "load_before": round(load, 1), **measured, **recorded(env)}))
             print(_row(n, passes[-1]), flush=True)
-    return {"n": n, "passes": passes, **_fixed_and_marginal(passes)}
+        lake_after = upkeep(env)
+        print(f"{n:>6} lake: {lake_after}", flush=True)
+    return {"n": n, "passes": passes, **_fixed_and_marginal(passes), "lake": lake_after}
+
+
+MARTS = ("reported_vs_official", "outlet_accuracy", "reporting_timeline", "ingestion_health")
+
+
+def upkeep(env: Mapping[str, str]) -> dict[str, Any]:
+    """The lake's live files before and after maintenance, and how long each mart takes to read in full after it."""
+    from pipeline.warehouse import maintenance
+
+    settings = Settings.from_env(dict(env), feeds=())
+    before = live_files(settings)
+    began = time.perf_counter()
+    done = maintenance.maintain(settings, now=datetime.now(UTC))
+    maintain_s = time.perf_counter() - began
+    seconds = {}
+    with warehouse.connect(settings, read_only=True) as con:
+        for mart in MARTS:
+            began = time.perf_counter()
+            rows = len(con.execute(f"SELECT * FROM {mart}").fetchall())
+            seconds[mart] = {"rows": rows, "s": round(time.perf_counter() - began, 2)}
+    return {"files_before": before, "maintain_s": round(maintain_s, 1), "maintained": done,
+            "files_after": live_files(settings), "marts": seconds}  # fmt: skip
+
+
+def live_files(settings: Settings) -> dict[str, int]:
+    """Parquet data files and delete files the lake's current snapshot uses (from its catalog)."""
+    meta = f"__ducklake_metadata_{warehouse.LAKE}"
+    with warehouse.connect(settings, read_only=True) as con:
+        data, deletes = (
+            con.execute(f"SELECT count(*) FROM {meta}.{table} WHERE end_snapshot IS NULL").fetchone()[0]  # type: ignore[index]
+            for table in ("ducklake_data_file", "ducklake_delete_file")
+        )
+    return {"data": int(data), "delete": int(deletes)}
 
 
 def new_articles(measured: Mapping[str, Any]) -> int:
