@@ -170,7 +170,7 @@ def page(seed: int, i: int, base: str) -> bytes:
     sections = "".join(f'<li><a href="{base}/section-{k}">Section {k}</a></li>' for k in range(200))
     most_read = "".join(
         f'<li><a href="{base}/article-{(i * 31 + k) % 997}.html">Most read story number {k}: a headline of '
-        f"several words about the day's news</a><span class=\"time\">{k} hours ago</span></li>"
+        f'several words about the day\'s news</a><span class="time">{k} hours ago</span></li>'
         for k in range(80)
     )
     comments = "".join(
@@ -179,7 +179,8 @@ def page(seed: int, i: int, base: str) -> bytes:
         for k in range(40)
     )
     script = "".join(f"window.ad_slot_{k} = {{id: {k}, size: [300, 250], lazy: true}};" for k in range(400))
-    boilerplate_top = f"""<div class="cookie-banner">We use cookies to improve your experience. <button>Accept</button></div>
+    banner = '<div class="cookie-banner">We use cookies to improve your experience. <button>Accept</button></div>'
+    boilerplate_top = f"""{banner}
   <header><div class="logo">{outlet}</div><ul class="menu">{sections}</ul></header>
   <script>{script}</script>"""
     boilerplate_bottom = f"""<section class="most-read"><h2>Most read</h2><ol>{most_read}</ol></section>

@@ -3,10 +3,13 @@
 
 **Trigger.** Daily, from the moment it is deployed (not paused at creation).
 
-**Produces** a tidier lake: rows inlined in the catalog flushed to Parquet, adjacent small Parquet files merged,
+**Produces** a tidier lake: rows inlined in the catalog flushed to Parquet, files mostly deleted by updates rewritten
+without their dead rows, adjacent small Parquet files merged,
 snapshots older than `NEWSFIGURES_SNAPSHOT_RETENTION_DAYS` expired (time travel reaches back that far, no further) and
 files no snapshot needs any more deleted once `NEWSFIGURES_FILE_RETENTION_HOURS` have passed since they were replaced
-(so a session reading the lake while it runs keeps reading). The task log says how many of each.
+(so a session reading the lake while it runs keeps reading). The task log says how many of each, and how many data
+and delete files the lake reads afterwards (that number stays flat from day to day; growing, it means files are not
+being compacted).
 
 **When it fails** it is usually a writer holding the catalog: the task retries. If it keeps failing, read the log; no
 data is at risk, the lake only stays larger until the next success.

@@ -161,8 +161,8 @@ def _print_reported_vs_official(settings: Settings) -> None:
 
     with warehouse.connect(settings, read_only=True) as con:
         rows = con.execute(
-            """SELECT year, metric || coalesce('/' || subgroup, ''), kind, reported_value, low, high, hedge,
-                      official_value, agreement, outlet
+            """SELECT year, metric || coalesce('/' || subgroup, ''), kind, coalesce(reported, reported_ratio), low,
+                      high, hedge, coalesce(official, official_ratio), agreement, outlet
                FROM reported_vs_official WHERE year IS NOT NULL
                ORDER BY year, metric, subgroup NULLS FIRST, kind, outlet"""
         ).fetchall()

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 DEFAULT_OUT = PROJECT_ROOT / "warehouse" / "lake" / "report"
 NAME = "reported_vs_official"
 REPORTED = """
-    SELECT year, coalesce(reported_value, (low + high) / 2), low, high, hedge, agreement, outlet, url, published_at
+    SELECT year, coalesce(reported, (low + high) / 2), low, high, hedge, agreement, outlet, url, published_at
     FROM reported_vs_official
     WHERE topic = $topic AND metric = $metric AND subgroup IS NULL AND kind = 'count' AND year IS NOT NULL
     ORDER BY year, published_at, url"""

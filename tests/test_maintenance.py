@@ -1,9 +1,12 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
+from conftest import lake_settings, table_counts
 
-from pipeline import warehouse
+from pipeline import flow, warehouse
+from pipeline.demo.server import SITE, demo_feeds, serve
 from pipeline.settings import Settings
 from pipeline.warehouse import maintenance
 
@@ -115,3 +118,50 @@ def test_a_reader_mid_scan_when_maintenance_runs_keeps_reading_until_the_file_re
 
     assert done["files_deleted"] >= 8
     assert parquet_files(tmp_path) < 8
+
+
+def live_files(settings: Settings) -> int:
+    with warehouse.connect(settings, read_only=True) as con:
+        return sum(maintenance.live_files(con))
+
+
+MARTS = ("reported_vs_official", "reporting_timeline", "outlet_accuracy", "ingestion_health", "ingestion_health_daily")
+
+
+def read_marts(settings: Settings, version: int | None = None) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every mart, now or at a snapshot (less ingestion_health's hours since success: the clock's)."""
+    at = f" AT (VERSION => {version})" if version is not None else ""
+    with warehouse.connect(settings, read_only=True) as con:
+        return {
+            mart: con.execute(f"SELECT * EXCLUDE (hours_since_success) FROM {mart}{at}").fetchall()
+            if mart == "ingestion_health"
+            else con.execute(f"SELECT * FROM {mart}{at}").fetchall()
+            for mart in MARTS
+        }
+
+
+def test_quiet_runs_leave_as_many_live_files_after_maintenance_however_many_there_were(tmp_path: Path) -> None:
+    with serve(SITE) as base:
+        settings = lake_settings(tmp_path, demo_feeds(base), file_retention_hours=0.0)
+        flow.run(settings, trigger="test")
+    with warehouse.connect(settings, read_only=True) as con:
+        ingested = int(con.execute("SELECT id FROM news.current_snapshot()").fetchall()[0][0])
+    as_ingested = read_marts(settings)
+    quiet = replace(settings, feeds=())  # a run with nothing to poll: it records itself, nothing else
+    bounds = []
+    for quiet_runs in (3, 6):
+        for _ in range(quiet_runs):
+            flow.run(quiet, trigger="test")
+        before, tables, marts = live_files(settings), table_counts(settings), read_marts(settings)
+
+        done = maintenance.maintain(settings, now=datetime.now(UTC))
+
+        assert done["files_rewritten"] >= quiet_runs  # each run's row, replaced when the run finished
+        after = live_files(settings)
+        assert after == done["data_files"] + done["delete_files"] < before
+        assert table_counts(settings) == tables and read_marts(settings) == marts
+        bounds.append(after)
+    assert bounds[1] == bounds[0]  # twice the runs, not one file more
+    with warehouse.connect(settings, read_only=True) as con:  # the files replaced are kept for the older snapshots
+        assert con.execute(f"SELECT count(*) FROM runs AT (VERSION => {ingested})").fetchall() == [(1,)]
+    assert read_marts(settings, ingested) == as_ingested

@@ -94,7 +94,7 @@ def test_outlet_accuracy_shows_the_seed_misreport_for_its_outlet(reader: duckdb.
     assert min(outlets.values(), key=lambda r: r["share_agreeing"])["outlet"] == "Safe Retirement Reports"
     seed = [m for m in retire["worst_misreports"] if m["year"] == 2023 and m["reported"] == 800]
     assert len(seed) == 1 and seed[0]["official"] == 196 and "/retire/2024/02/05/" in seed[0]["url"]
-    deviations = [abs(m["deviation"]) for m in retire["worst_misreports"]]
+    deviations = [abs(m["deviation_pct"]) for m in retire["worst_misreports"]]
     assert deviations == sorted(deviations, reverse=True)
     assert retire["worst_url"] == retire["worst_misreports"][0]["url"]
     for name in ("Korea National Wire", "The Seoul Herald"):
@@ -158,7 +158,7 @@ def load_reading(con: duckdb.DuckDBPyConnection, value: float, run_id: str) -> N
         tx.merge("figures", pd.DataFrame([figure]))
 
 
-SAID = "SELECT reported_value, official_value, agreement, outlet FROM reported_vs_official"
+SAID = "SELECT reported, official, agreement, outlet FROM reported_vs_official"
 
 
 @pytest.fixture(scope="module")
@@ -178,8 +178,8 @@ def test_a_view_read_at_an_earlier_version_says_what_it_said_then(corrected: tup
     settings, version, _ = corrected
     with warehouse.connect(settings, read_only=True) as con:
         now, then = rows(con, SAID), rows(con, f"{SAID} AT (VERSION => {version})")
-    assert now == [{"reported_value": 196, "official_value": 196, "agreement": "agrees", "outlet": "Example Times"}]
-    assert then == [{"reported_value": 800, "official_value": 196, "agreement": "disagrees", "outlet": "Example Times"}]
+    assert now == [{"reported": 196, "official": 196, "agreement": "agrees", "outlet": "Example Times"}]
+    assert then == [{"reported": 800, "official": 196, "agreement": "disagrees", "outlet": "Example Times"}]
 
 
 def test_as_of_a_time_and_a_lake_attached_at_a_snapshot(corrected: tuple[Settings, int, datetime]) -> None:

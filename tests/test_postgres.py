@@ -81,7 +81,7 @@ def test_a_demo_pass_into_a_postgres_catalog_answers_every_mart(postgres: str, t
         migrations = con.execute("SELECT count(*) FROM schema_migrations").fetchone()
         assert migrations == (len(list((warehouse.WAREHOUSE_DIR / "migrations").glob("[0-9][0-9][0-9]_*.sql"))),)
         seed = con.execute(
-            """SELECT reported_value, official_value, agreement FROM reported_vs_official
+            """SELECT reported, official, agreement FROM reported_vs_official
                WHERE year = 2023 AND span_text = 'around 800'"""
         ).fetchall()
         assert seed == [(800, 196, "disagrees")]

@@ -45,7 +45,7 @@ AIRFLOW = PROJECT_ROOT / "stack" / "airflow.sh"
 WORKERS = ("worker1", "worker2")
 WEED = Path(sys.executable).parent / "weed"
 BIN = Path(sys.executable).parent
-SEED = "SELECT reported_value, official_value, agreement FROM reported_vs_official WHERE span_text = 'around 800'"
+SEED = "SELECT reported, official, agreement FROM reported_vs_official WHERE span_text = 'around 800'"
 
 pytestmark = [
     pytest.mark.slow,

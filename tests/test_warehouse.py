@@ -347,6 +347,9 @@ def load_seed(con: duckdb.DuckDBPyConnection) -> None:
     merge(con, "figures", pd.DataFrame(rows))
 
 
+LEADING = ["year", "metric", "subgroup", "reported", "hedge", "official", "agreement", "outlet", "url"]
+
+
 def view_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Every row of reported_vs_official, as dicts by column name."""
     result = con.execute("SELECT * FROM reported_vs_official")
@@ -357,22 +360,25 @@ def view_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 def test_view_marks_the_seed_claims_against_the_official_series(con: duckdb.DuckDBPyConnection) -> None:
     load_seed(con)
     rows = view_rows(con)
-    got = {(r["kind"], r["year"], r["reported_value"]): r for r in rows}
+    got = {(r["kind"], r["year"], r["reported"] if r["kind"] == "count" else r["reported_ratio"]): r for r in rows}
     assert len(rows) == 4  # the quarter and the percent are left out
     assert [r["year"] for r in rows] == [2022, 2023, 2023, 2023]
-    assert (got["count", 2023, 800]["official_value"], got["count", 2023, 800]["agreement"]) == (
+    assert list(rows[0])[:9] == LEADING
+    assert (got["count", 2023, 800]["official"], got["count", 2023, 800]["agreement"]) == (
         196,
         "disagrees",
     )
     assert got["count", 2023, 196]["agreement"] == "agrees"
-    assert got["ratio", 2023, 3]["official_value"] == pytest.approx(196 / 67)
+    assert got["ratio", 2023, 3]["official_ratio"] == pytest.approx(196 / 67)
+    assert (got["ratio", 2023, 3]["reported"], got["ratio", 2023, 3]["official"]) == (None, None)
     assert got["ratio", 2023, 3]["agreement"] == "agrees"
-    assert (got["count", 2022, 278]["official_value"], got["count", 2022, 278]["agreement"]) == (
+    assert (got["count", 2022, 278]["official"], got["count", 2022, 278]["agreement"]) == (
         67,
         "disagrees",
     )
     claim = got["count", 2023, 800]
-    assert claim["deviation"] == pytest.approx(800 / 196 - 1)
+    assert type(claim["reported"]) is int and type(claim["official"]) is int  # a count shows as 800, not 800.0
+    assert claim["deviation_pct"] == 308.2  # 800 / 196 - 1, as a percentage to one decimal
     assert (claim["outlet"], claim["url"], claim["confidence"]) == ("Example Daily", SEED_URL, "confirmed")
     assert claim["sentence"] == "... 800 ..." and claim["extractor_version"] == "test-1"
 

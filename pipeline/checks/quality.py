@@ -25,9 +25,10 @@ SUMMARY = """
         (SELECT count(DISTINCT row_key) FROM quarantine WHERE run_id = $run) AS quarantined
     FROM reported_vs_official WHERE run_id = $run"""
 WORST = """
-    SELECT outlet, metric, subgroup, year, reported_value, hedge, round(official_value, 2) AS official_value, url
+    SELECT outlet, metric, subgroup, year, kind, reported, reported_ratio, hedge, official,
+        round(official_ratio, 2) AS official_ratio, url
     FROM reported_vs_official WHERE run_id = $run AND agreement = 'disagrees'
-    ORDER BY abs(deviation) DESC, url LIMIT 10"""
+    ORDER BY abs(deviation_pct) DESC, url LIMIT 10"""
 
 
 def latest_run(settings: Settings) -> str | None:
@@ -49,7 +50,9 @@ def assess(
             cursor = con.execute(SUMMARY, {"run": run_id})
             names = [d[0] for d in cursor.description]
             summary = dict(zip(names, cursor.fetchone() or (), strict=True))
-            worst = con.execute(WORST, {"run": run_id}).df().to_dict("records")
+            cursor = con.execute(WORST, {"run": run_id})  # rows, not a frame: a NULL stays null in the JSON, not NaN
+            columns = [d[0] for d in cursor.description]
+            worst = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
             summaries.append(
                 {"ingest_run_id": run_id, "assessed_at": at, "assessed_by": assessed_by, **summary}
                 | {"disagreeing": json.dumps(worst, default=str)}

@@ -5,9 +5,12 @@ SELECT
     disagrees,
     comparable,
     m.year,
+    m.kind,
     m.reported,
     m.official,
-    m.deviation,
+    m.reported_ratio,
+    m.official_ratio,
+    m.deviation_pct,
     m.url
 FROM outlet_accuracy, unnest(worst_misreports) AS u(m)
-ORDER BY share_agreeing, outlet, abs(m.deviation) DESC;
+ORDER BY share_agreeing, outlet, abs(m.deviation_pct) DESC;

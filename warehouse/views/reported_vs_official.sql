@@ -4,6 +4,9 @@
 -- approximate 10%.
 -- An article's claim counts once: a figure restating a claim of its article (repeats_figure_no) is left out;
 -- a claim only the headline states stays, with section 'headline'.
+-- Columns lead with what an analyst reads first. A count is a whole number (reported, official: BIGINT); a ratio is
+-- not, so it has its own exact columns (reported_ratio, official_ratio: DOUBLE), and each row fills the pair of its
+-- kind. The agreement is decided on the unrounded values.
 CREATE OR REPLACE VIEW reported_vs_official AS
 WITH official AS (
     -- the latest final value per series point; preliminary releases stay in reference_series for history
@@ -52,23 +55,12 @@ compared AS (
         AND prev.subgroup IS NOT DISTINCT FROM r.subgroup
 )
 SELECT
+    year,
     metric,
     subgroup,
-    year,
-    official_value,
-    confidence,
-    kind,
-    value AS reported_value,
-    low,
-    high,
+    CASE WHEN kind = 'count' THEN CAST(round(value) AS BIGINT) END AS reported,
     hedge,
-    outlet,
-    article_url AS url,
-    published_at,
-    sentence,
-    span_text,
-    extractor_version,
-    point / nullif(official_value, 0) - 1 AS deviation,
+    CASE WHEN kind = 'count' THEN CAST(round(official_value) AS BIGINT) END AS official,
     CASE
         WHEN official_value IS NULL OR point IS NULL THEN 'no_reference'
         WHEN CASE
@@ -80,6 +72,19 @@ SELECT
         END THEN 'agrees'
         ELSE 'disagrees'
     END AS agreement,
+    outlet,
+    article_url AS url,
+    kind,
+    CASE WHEN kind = 'ratio' THEN value END AS reported_ratio,
+    CASE WHEN kind = 'ratio' THEN official_value END AS official_ratio,
+    low,
+    high,
+    round(100 * (point / nullif(official_value, 0) - 1), 1) AS deviation_pct,
+    confidence,
+    published_at,
+    sentence,
+    span_text,
+    extractor_version,
     run_id,
     topic,
     figure_no,

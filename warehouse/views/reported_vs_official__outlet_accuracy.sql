@@ -4,8 +4,8 @@
 CREATE OR REPLACE VIEW outlet_accuracy AS
 WITH misreport AS (
     -- one row per distinct claim: an article that repeats a wrong number counts once in the worst list
-    SELECT DISTINCT outlet, metric, subgroup, year, kind, reported_value, low, high, official_value, deviation, url,
-        published_at
+    SELECT DISTINCT outlet, metric, subgroup, year, kind, reported, reported_ratio, low, high, official,
+        official_ratio, deviation_pct, url, published_at
     FROM reported_vs_official
     WHERE agreement = 'disagrees'
 ),
@@ -15,13 +15,18 @@ worst AS (
         list(
             {
                 'year': year, 'metric': metric, 'subgroup': subgroup, 'kind': kind,
-                'reported': coalesce(reported_value, (low + high) / 2), 'official': official_value,
-                'deviation': round(deviation, 3), 'url': url
+                -- a range is shown by its midpoint; a count stays whole, a ratio exact, as in reported_vs_official
+                'reported': CASE WHEN kind = 'count' THEN coalesce(reported, CAST(round((low + high) / 2) AS BIGINT))
+                    END,
+                'official': official,
+                'reported_ratio': CASE WHEN kind = 'ratio' THEN coalesce(reported_ratio, (low + high) / 2) END,
+                'official_ratio': official_ratio,
+                'deviation_pct': deviation_pct, 'url': url
             }
-            ORDER BY abs(deviation) DESC, published_at, url
+            ORDER BY abs(deviation_pct) DESC, published_at, url
         )[1:5] AS worst_misreports,
-        arg_max(url, abs(deviation)) AS worst_url,
-        max(abs(deviation)) AS worst_deviation
+        arg_max(url, abs(deviation_pct)) AS worst_url,
+        max(abs(deviation_pct)) AS worst_deviation_pct
     FROM misreport
     GROUP BY outlet
 )
@@ -34,7 +39,7 @@ SELECT
     count(*) FILTER (WHERE r.agreement = 'disagrees') AS disagrees,
     round(count(*) FILTER (WHERE r.agreement = 'agrees')
         / nullif(count(*) FILTER (WHERE r.agreement <> 'no_reference'), 0), 3) AS share_agreeing,
-    any_value(w.worst_deviation) AS worst_deviation,
+    any_value(w.worst_deviation_pct) AS worst_deviation_pct,
     any_value(w.worst_url) AS worst_url,
     coalesce(any_value(w.worst_misreports), []) AS worst_misreports,
     min(r.published_at) AS first_published_at,

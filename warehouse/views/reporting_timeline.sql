@@ -11,18 +11,18 @@ WITH release AS (
 ),
 report AS (
     SELECT
-        r.metric, r.subgroup, r.year, r.published_at, r.outlet, r.url, r.reported_value, r.low, r.high, r.hedge,
-        r.span_text, r.figure_no, r.official_value AS final_value, r.agreement AS final_agreement,
-        p.value AS preliminary_value, p.as_of AS preliminary_as_of,
-        coalesce(r.reported_value, (r.low + r.high) / 2) AS point,
+        r.metric, r.subgroup, r.year, r.published_at, r.outlet, r.url, r.reported AS reported_value, r.low, r.high,
+        r.hedge, r.span_text, r.figure_no, r.official AS final_value, r.agreement AS final_agreement,
+        CAST(round(p.value) AS BIGINT) AS preliminary_value, p.as_of AS preliminary_as_of,
+        coalesce(r.reported, (r.low + r.high) / 2) AS point,
         CASE
             WHEN p.value IS NULL THEN NULL
             WHEN r.low IS NOT NULL AND r.high IS NOT NULL THEN p.value BETWEEN r.low AND r.high
             -- the same tolerances by hedge as reported_vs_official's agreement
-            WHEN r.hedge = 'exact' THEN abs(r.reported_value / nullif(p.value, 0) - 1) <= 0.02
-            WHEN r.hedge = 'approximate' THEN abs(r.reported_value / nullif(p.value, 0) - 1) <= 0.10
-            WHEN r.hedge = 'at_least' THEN p.value >= r.reported_value
-            WHEN r.hedge = 'at_most' THEN p.value <= r.reported_value
+            WHEN r.hedge = 'exact' THEN abs(r.reported / nullif(p.value, 0) - 1) <= 0.02
+            WHEN r.hedge = 'approximate' THEN abs(r.reported / nullif(p.value, 0) - 1) <= 0.10
+            WHEN r.hedge = 'at_least' THEN p.value >= r.reported
+            WHEN r.hedge = 'at_most' THEN p.value <= r.reported
         END AS agrees_preliminary
     FROM reported_vs_official AS r
     LEFT JOIN release AS p
