@@ -138,7 +138,7 @@ def test_a_demo_pass_on_the_stack_lands_in_postgres_and_the_object_store(
     )
     assert analyst.returncode == 0, analyst.stderr
     # (before them, the CLI shows the attach's CREATE SECRET answering Success)
-    assert analyst.stdout.split()[-2:] == ["800.0,196.0,disagrees", "true"]  # the seed's misreport, Parquet on S3
+    assert analyst.stdout.split()[-2:] == ["800,196,disagrees", "true"]  # the seed's misreport, Parquet on S3
     with warehouse.connect(settings, read_only=True) as con:
         catalog = con.execute("SELECT type, path FROM duckdb_databases() WHERE database_name = 'news'").fetchone()
         assert catalog == ("ducklake", settings.catalog)
