@@ -209,11 +209,21 @@ def _use_wal(catalog: Path) -> None:
     """Put the SQLite catalog in WAL mode (it persists in the file): readers never block a commit."""
     # In the default rollback journal, a reader holding an unfinished result over inlined rows keeps a shared
     # lock and every commit fails with "database is locked" until it lets go.
-    try:
-        with closing(sqlite3.connect(catalog, timeout=30)) as db:
-            db.execute("PRAGMA journal_mode=WAL")
-    except sqlite3.Error as exc:
-        raise WarehouseError(f"cannot open the lake catalog {catalog}: {exc}") from exc
+    # Switching needs an exclusive lock, and SQLite answers "locked" at once (no busy wait) while another writer
+    # opens a new catalog at the same moment: ask first, and retry the switch until a generous deadline.
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with closing(sqlite3.connect(catalog, timeout=30)) as db:
+                if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    db.execute("PRAGMA journal_mode=WAL")
+                return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise WarehouseError(f"cannot open the lake catalog {catalog}: {exc}") from exc
+            time.sleep(0.05)
+        except sqlite3.Error as exc:
+            raise WarehouseError(f"cannot open the lake catalog {catalog}: {exc}") from exc
 
 
 def _literal(text: str) -> str:
