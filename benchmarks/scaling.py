@@ -137,6 +137,7 @@ def run_pass(env: Mapping[str, str], log: Path) -> dict[str, Any]:
         child = subprocess.Popen([NEWSFIGURES, "-v", "run"], env=dict(env), cwd=ROOT, stdout=out, stderr=out)
         tree_peak, status, usage = 0, 0, None
         workers_cpu: dict[int, float] = {}  # pool workers (grandchildren, whose CPU wait4 never sees): last seen
+        samples: list[tuple[float, int]] = []  # (time, the main process's RSS): to tell which stage peaks
         while usage is None:
             pid, status, rusage = os.wait4(child.pid, os.WNOHANG)
             if pid:
@@ -145,6 +146,7 @@ def run_pass(env: Mapping[str, str], log: Path) -> dict[str, Any]:
             if psutil is not None:
                 tree_peak = max(tree_peak, _tree_rss(psutil, child.pid))
                 workers_cpu.update(_descendants_cpu(psutil, child.pid))
+                samples.append((time.time(), _rss(psutil, child.pid)))
             time.sleep(0.2)
         wall = time.perf_counter() - began
     child.returncode = os.waitstatus_to_exitcode(status)
@@ -160,12 +162,21 @@ def run_pass(env: Mapping[str, str], log: Path) -> dict[str, Any]:
         "cores_used": round(cpu / wall, 2),
         "max_rss_mb": round(usage.ru_maxrss / 1024, 1),  # Linux: KiB, the largest process of the tree
         "tree_rss_mb": round(tree_peak / 2**20, 1) if psutil is not None else None,
-        "stage_s": stage_seconds(log.read_text(encoding="utf-8", errors="replace"), started_at, wall),
     }
+    marks = stage_marks(log.read_text(encoding="utf-8", errors="replace"))
+    result["stage_s"] = stage_seconds(marks, started_at, wall)
+    result["stage_rss_mb"] = stage_peaks(marks, samples) if samples else None
     if child.returncode != 0:
         tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
         raise SystemExit(f"newsfigures run exited {child.returncode}; the end of {log}:\n{tail}")
     return result
+
+
+def _rss(psutil: Any, pid: int) -> int:
+    try:
+        return int(psutil.Process(pid).memory_info().rss)
+    except psutil.Error:
+        return 0
 
 
 def _tree_rss(psutil: Any, pid: int) -> int:
@@ -192,10 +203,8 @@ def _descendants_cpu(psutil: Any, pid: int) -> dict[int, float]:
     return found
 
 
-def stage_seconds(log: str, started_at: float, wall: float) -> dict[str, float] | None:
-    """Seconds per stage from the times of the stages' closing log lines; ``before_start``: from the launch to the
-    run recorded (imports, connect, migrate), ``finished``: the last stage's policy and the run record,
-    ``after_finish``: the CLI's closing query and the exit."""
+def stage_marks(log: str) -> dict[str, float]:
+    """The time of each stage's closing log line (the last one: a batched stage may log per batch)."""
     times: dict[str, float] = {}
     for line in log.splitlines():
         match = LOG_LINE.match(line)
@@ -207,7 +216,14 @@ def stage_seconds(log: str, started_at: float, wall: float) -> dict[str, float] 
             if match.group(2) == logger and message.startswith(prefix):
                 if logger.endswith("runs") and (" started" in message) != (mark == "started"):
                     continue
-                times[mark] = at  # the last line of a stage counts (a batched stage may log per batch)
+                times[mark] = at
+    return times
+
+
+def stage_seconds(times: Mapping[str, float], started_at: float, wall: float) -> dict[str, float] | None:
+    """Seconds per stage from the times of the stages' closing log lines; ``before_start``: from the launch to the
+    run recorded (imports, connect, migrate), ``finished``: the last stage's policy and the run record,
+    ``after_finish``: the CLI's closing query and the exit."""
     if [m for m, _, _ in MARKS if m not in times]:
         return None
     seconds = {"before_start": round(times["started"] - started_at, 2)}
@@ -215,6 +231,16 @@ def stage_seconds(log: str, started_at: float, wall: float) -> dict[str, float] 
         seconds[mark] = round(times[mark] - times[before], 2)
     seconds["after_finish"] = round(started_at + wall - times["finished"], 2)
     return None if min(seconds.values()) < 0 else seconds
+
+
+def stage_peaks(times: Mapping[str, float], samples: list[tuple[float, int]]) -> dict[str, float]:
+    """The main process's largest sampled RSS (MB) in each stage, a stage ending at its closing log line."""
+    ends = sorted((at, mark) for mark, at in times.items())
+    peaks: dict[str, float] = {}
+    for at, rss in samples:
+        stage = next((mark for end, mark in ends if at <= end), "after_finish")
+        peaks[stage] = max(peaks.get(stage, 0.0), round(rss / 2**20, 1))
+    return peaks
 
 
 def recorded(env: Mapping[str, str]) -> dict[str, Any]:
@@ -340,7 +366,9 @@ def _row(n: int, p: Mapping[str, Any]) -> str:
     return (
         f"{n:>6} {p['pass']:11} {new_articles(p):>6} {p['wall_s']:>7.1f} {p['cpu_s']:>7.1f} {per or '-':>10} "
         f"{p['cores_used']:>5.2f} {p['max_rss_mb']:>6.0f} {p['tree_rss_mb'] or 0:>7.0f} {rate or '-':>9} "
-        f"{p['status'] or '-':7} {p['load_before']:>5}" + (f"  stages: {p['stage_s']}" if p["stage_s"] else "")
+        f"{p['status'] or '-':7} {p['load_before']:>5}"
+        + (f"  stages: {p['stage_s']}" if p["stage_s"] else "")
+        + (f"  RSS MB by stage: {p['stage_rss_mb']}" if p["stage_rss_mb"] else "")
     )
 
 

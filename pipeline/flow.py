@@ -1,8 +1,7 @@
 """One run of the pipeline, stage by stage; the only module that knows their order (``pipeline.STAGES``).
 
 Every stage has one shape: its backlog (``backlog``), its work (``fetch``, ``extract``, ``figures``), its rows
-(``frames``), one ``load`` (validate, merge, quarantine) and one post-stage rule (``policy.settle``): so a stage can
-be rerun, retried or replayed at any time.
+(``frames``), one ``load`` and one post-stage rule (``policy.settle``): so it can be rerun, retried or replayed.
 """
 
 from __future__ import annotations
@@ -96,15 +95,15 @@ def poll_feeds(
 @stage
 def fetch_pages(settings: Settings, run_id: str, at: datetime) -> tuple[Counts, Loaded]:
     """Fetch the page of every entry not yet fetched, or whose fetch failed and may be tried again (not ``final``)."""
-    batches, failed = [], 0
+    total, failed = Loaded("pages"), 0
     with warehouse.connect(settings) as con:
         attempts = dict(backlog.rows(con, "unfetched_entries", {"max_attempts": settings.max_attempts}))
         for fetched in pages.fetch_pages(settings, list(attempts), batch=settings.batch_size):
             rows = frames.page_rows(fetched, attempts, run_id, max_attempts=settings.max_attempts)
             with warehouse.transaction(con) as tx:
-                batches.append(load(tx, "pages", rows, run_id=run_id, at=at, max_attempts=settings.max_attempts))
+                total += load(tx, "pages", rows, run_id=run_id, at=at, max_attempts=settings.max_attempts)
             failed += sum(1 for p in fetched if p.error)
-    return {"fetched": len(attempts) - failed, "failed": failed}, Loaded.of_batches("pages", batches)
+    return {"fetched": len(attempts) - failed, "failed": failed}, total
 
 
 @stage
@@ -123,7 +122,7 @@ def reprocess(
 
 def _extract(settings: Settings, run_id: str, at: datetime, backlog_name: str, **params: Any) -> tuple[Counts, Loaded]:
     """Extract a backlog of pages in batches on every core, committing each with its articles' stories."""
-    batches, counts = [], Counter(articles=0, no_article=0, quarantined=0)
+    total, counts = Loaded("articles"), Counter(articles=0, no_article=0, quarantined=0)
     with warehouse.connect(settings) as con:
         pending = [Pending(*row) for row in backlog.rows(con, backlog_name, params)]
         known = backlog.rows(con, "stories") if pending else []  # all stories: new articles may join any
@@ -131,20 +130,21 @@ def _extract(settings: Settings, run_id: str, at: datetime, backlog_name: str, *
         for found in extract_batches(archive.store(settings), pending, settings.batch_size, settings.extract_workers):
             with warehouse.transaction(con) as tx:
                 rows = frames.article_rows(found, run_id, at)
-                batches.append(load(tx, "articles", rows, run_id=run_id, at=at, max_attempts=settings.max_attempts))
-                ok = set(batches[-1].rows["url"]) if len(batches[-1].rows) else set()
+                loaded = load(tx, "articles", rows, run_id=run_id, at=at, max_attempts=settings.max_attempts)
+                ok = set(loaded.rows["url"]) if len(loaded.rows) else set()
                 backlog.assign_stories(tx, stories.assign([a for a in found if a.status == "ok" and a.url in ok]))
+            total += loaded
             no_article = sum(1 for a in found if a.status == "no_article")
-            counts.update(articles=len(found) - no_article, no_article=no_article, quarantined=batches[-1].quarantined)
+            counts.update(articles=len(found) - no_article, no_article=no_article, quarantined=loaded.quarantined)
     log.info("extracted %s", dict(counts))
-    return dict(counts), Loaded.of_batches("articles", batches)
+    return dict(counts), total
 
 
 @stage
 def find_figures(settings: Settings, run_id: str, at: datetime) -> tuple[Counts, Loaded]:
     """Read the figures of every article not read yet (new, changed, reprocessed), replacing its old ones; one whose
     figures were quarantined stays unread, so that a rerun after a fix reads it again (up to the attempt cap)."""
-    batches, counts = [], Counter(articles_read=0, figures=0, with_findings=0, quarantined=0, over_cap=0)
+    total, counts = Loaded("figures"), Counter(articles_read=0, figures=0, with_findings=0, quarantined=0, over_cap=0)
     with warehouse.connect(settings) as con:
         unread = [url for (url,) in backlog.rows(con, "unread_articles")]
         reference = Reference.from_rows(backlog.rows(con, "reference") if unread else [])
@@ -160,12 +160,12 @@ def find_figures(settings: Settings, run_id: str, at: datetime) -> tuple[Counts,
                 )  # fmt: skip
                 quarantine(tx, over_cap(batch.over_cap, settings.max_figures_per_article, run_id=run_id, at=at))
                 backlog.mark_read(tx, [u for u in urls if u not in loaded.held], figures.EXTRACTOR_VERSION)
-            batches.append(loaded)
+            total += loaded
             findings = int(loaded.rows["findings"].notna().sum()) if len(loaded.rows) else 0
             counts.update(articles_read=len(urls), figures=loaded.loaded, with_findings=findings,
                           quarantined=loaded.quarantined, over_cap=len(batch.over_cap))  # fmt: skip
     log.info("read figures: %s", dict(counts))
-    return dict(counts), Loaded.of_batches("figures", batches)
+    return dict(counts), total
 
 
 def run(

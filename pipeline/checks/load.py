@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,8 +22,8 @@ class Loaded:
     """What one batch of one table came to: the post-stage policy decides on this alone."""
 
     table: str
-    loaded: int
-    quarantined: int
+    loaded: int = 0
+    quarantined: int = 0
     checks: dict[str, int] = field(default_factory=dict)  # failing check -> rows
     rows: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)  # the rows merged
     held: frozenset[str] = frozenset()  # the URLs of the rows quarantined
@@ -33,14 +33,12 @@ class Loaded:
         """Rows checked."""
         return self.loaded + self.quarantined
 
-    @classmethod
-    def of_batches(cls, table: str, batches: Sequence[Loaded]) -> Loaded:
-        """A stage's batches of one table as one (the policy judges the stage): counts summed, rows not kept."""
-        checks: Counter[str] = Counter()
-        for batch in batches:
-            checks.update(batch.checks)
-        loaded, quarantined = sum(b.loaded for b in batches), sum(b.quarantined for b in batches)
-        return cls(table, loaded, quarantined, dict(checks), held=frozenset().union(*(b.held for b in batches)))
+    def __add__(self, other: Loaded) -> Loaded:
+        """Two batches of one table as one, counts summed and rows not kept: a stage sums its batches as it goes, so
+        its memory does not grow with them, and the policy judges the stage."""
+        checks = Counter(self.checks) + Counter(other.checks)
+        total = self.loaded + other.loaded, self.quarantined + other.quarantined
+        return Loaded(self.table, *total, dict(checks), held=self.held | other.held)
 
 
 def load(
