@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import random
 import shutil
 import socket
 import tempfile
@@ -256,3 +257,18 @@ def demo_lake(tmp_path_factory: pytest.TempPathFactory) -> DemoLake:
         first = table_counts(settings)
         flow.run(settings, trigger="test")
         return DemoLake(settings, first, table_counts(settings))
+
+
+def free_port_base(low: int, high: int, *, step: int, ports: int, twins: int) -> int:
+    """A base port (``low`` <= base < ``high``, a multiple of ``step``) with ``ports`` ports from it and ``twins``
+    ports from base + 10000 (SeaweedFS's gRPC ports) all free on loopback: for servers started on fixed ports."""
+    for _ in range(50):
+        base = random.randrange(low, high, step)
+        try:
+            for port in [*range(base, base + ports), *range(base + 10000, base + 10000 + twins)]:
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError("no free block of ports on 127.0.0.1")

@@ -7,8 +7,6 @@ import gzip
 import hashlib
 import json
 import os
-import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import LocalServer
+from conftest import LocalServer, free_port_base
 
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.fetch import archive
@@ -175,20 +173,6 @@ def test_a_local_archive_dir_opens_as_a_local_store(tmp_path: Path) -> None:
     assert archive.path_for(tmp_path / "raw", sha256).is_file()
 
 
-def _free_port_base() -> int:
-    """A base port whose SeaweedFS ports (base..base+4) and their gRPC twins (+10000) are free on loopback."""
-    for _ in range(50):
-        base = random.randrange(30000, 39000, 10)
-        try:
-            for port in [*range(base, base + 5), *range(base + 10000, base + 10005)]:
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no free block of ports on 127.0.0.1")
-
-
 @pytest.fixture(scope="module")
 def seaweed() -> Iterator[Settings]:
     """A SeaweedFS S3 gateway on loopback with the bucket created (``weed mini``, as stack/stack.sh starts it);
@@ -203,7 +187,7 @@ def seaweed() -> Iterator[Settings]:
         "actions": ["Read", "Write", "List"],
     }
     (home / "s3.json").write_text(json.dumps({"identities": [identity]}))
-    base = _free_port_base()
+    base = free_port_base(30000, 39000, step=10, ports=5, twins=5)  # SeaweedFS: s3, master, volume, filer, admin
     command = [
         str(WEED), "mini", f"-dir={home / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
         f"-s3.port={base}", f"-master.port={base + 1}", f"-volume.port={base + 2}", f"-filer.port={base + 3}",

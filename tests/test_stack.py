@@ -6,11 +6,9 @@ from __future__ import annotations
 import glob
 import json
 import os
-import random
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,7 +30,7 @@ from airflow_support import (
     wait_for,
     watcher_events,
 )
-from conftest import lake_settings
+from conftest import free_port_base, lake_settings
 from ingest_workers import assert_nothing_lost_or_duplicated, lake_env, run_concurrently, serial_counts
 
 from pipeline import flow, warehouse
@@ -57,20 +55,6 @@ pytestmark = [
 ]
 
 
-def _free_port_base() -> int:
-    """A base port whose stack ports (base..base+14) and SeaweedFS's gRPC twins (+10000) are all free on loopback."""
-    for _ in range(50):
-        base = random.randrange(20000, 29000, 20)
-        try:
-            for port in [*range(base, base + 15), *range(base + 10000, base + 10007)]:
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no free block of ports on 127.0.0.1")
-
-
 def _read_env(path: Path) -> dict[str, str]:
     """The ``export NAME='value'`` lines of the stack's env file."""
     lines = [line.removeprefix("export ") for line in path.read_text().splitlines() if line.startswith("export ")]
@@ -85,7 +69,7 @@ def stack() -> Iterator[dict[str, str]]:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("NEWSFIGURES_")},
         "STACK_DIR": str(home),
-        "STACK_PORT_BASE": str(_free_port_base()),
+        "STACK_PORT_BASE": str(free_port_base(20000, 29000, step=20, ports=15, twins=7)),
         # Redis too where Debian's redis-server is installed (stack/install.sh): the whole of `make stack`
         "STACK_SERVICES": "postgres s3" + (" redis" if shutil.which("redis-server") else ""),
     }

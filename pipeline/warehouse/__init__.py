@@ -88,7 +88,10 @@ def session(settings: Settings, *, message: str | None = None) -> Iterator[None]
 
 def connect(settings: Settings, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the lake attached as ``news`` and selected by ``USE``: a cursor on the session's
-    lake inside a ``session``, else a new in-memory DuckDB that attaches it."""
+    lake inside a ``session``, else a new in-memory DuckDB that attaches it.
+
+    Inside a session ``read_only`` is not enforced: the cursor shares the session's writable attachment (the pipeline
+    reads its own writes there). An analyst's read-only connection is one made outside any session."""
     current = _SESSION.get()
     if current is not None and current.lake == (settings.catalog, settings.data_path):
         cursor = current.con.cursor()
