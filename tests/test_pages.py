@@ -143,3 +143,22 @@ def test_archive_retention_deletes_old_responses_and_a_new_fetch_archives_again(
     assert archive.read(tmp_path, str(new.body_sha256)).url == new_url
     fetch(old_url, tmp_path)
     assert archive.read(tmp_path, str(old.body_sha256)).url == old_url
+
+
+def test_hosts_take_turns_so_one_hosts_long_backlog_does_not_hold_back_the_others(tmp_path: Path) -> None:
+    busy, quiet = LocalServer(), LocalServer()
+    busy.start()
+    quiet.start()
+    try:
+        backlog = [busy.route(f"/busy-{n}.html", body=data("article.html"), headers=HTML) for n in range(4)]
+        backlog.append(quiet.route("/quiet.html", body=data("article.html"), headers=HTML))
+        settings = Settings(allow_private_addresses=True, host_delay=0.0, archive_dir=str(tmp_path / "archive"))
+        batches = [[page.url for page in batch] for batch in pages.fetch_pages(settings, backlog, batch=2)]
+    finally:
+        busy.stop()
+        quiet.stop()
+    # the quiet host's one page comes in the first batch, not after every page of the busy host
+    assert batches == [[backlog[0], backlog[4]], backlog[1:3], [backlog[3]]]
+    assert pages.in_turns(["http://a/1", "http://a/2", "https://a/3", "http://b/1"]) == [
+        "http://a/1", "https://a/3", "http://b/1", "http://a/2",
+    ]  # fmt: skip

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
@@ -12,7 +14,7 @@ import httpx
 from pipeline.errors import FetchError
 from pipeline.fetch import archive
 from pipeline.fetch.http import client, get
-from pipeline.fetch.politeness import Politeness
+from pipeline.fetch.politeness import Politeness, host_of
 from pipeline.records import Page, Response
 from pipeline.settings import Settings
 
@@ -116,11 +118,28 @@ async def fetch_all(
     return results
 
 
+def in_turns(urls: Sequence[str]) -> list[str]:
+    """The URLs host by host in turn, each host's in their order: ``a1 a2 a3 b1`` is ``a1 b1 a2 a3``.
+
+    Politeness spaces and limits each host's requests; a batch of one host's pages would wait on that host alone
+    while the others' sat in later batches.
+    """
+    by_host: defaultdict[str, list[str]] = defaultdict(list)
+    for url in urls:
+        try:
+            by_host[host_of(url)].append(url)
+        except httpx.InvalidURL:  # fetching it fails with its reason; its place in the order does not matter
+            by_host[""].append(url)
+    return [url for turn in itertools.zip_longest(*by_host.values()) for url in turn if url is not None]
+
+
 def fetch_pages(settings: Settings, urls: Sequence[str], *, batch: int) -> Iterator[list[Page]]:
-    """Fetch and archive every URL politely through one configured client, ``batch`` URLs at a time: one ``Page``
-    each, in order, a list per batch (the caller commits each, so memory stays flat and a dead run keeps its work)."""
+    """Fetch and archive every URL politely through one configured client, ``batch`` URLs at a time, hosts taking
+    turns (``in_turns``): one ``Page`` each, a list per batch (the caller commits each, so memory stays flat and a
+    dead run keeps its work)."""
     if not urls:
         return
+    urls = in_turns(urls)
     with asyncio.Runner() as runner:  # one event loop for the client and the politeness state across batches
         http = client(settings)
         polite, store = Politeness(settings), archive.store(settings)

@@ -97,7 +97,7 @@ class Politeness:
             if attempt >= self.settings.fetch_retries:
                 return response  # the caller records the 429/503 as this fetch's error
             wait = self._backoff(attempt) if wait is None else wait
-            self._hold(_host(url), wait)
+            self._hold(host_of(url), wait)
             log.info("%s answered %d: waiting %.1f s before retry %d", url, response.status, wait, attempt + 1)
             attempt += 1
 
@@ -111,7 +111,7 @@ class Politeness:
     @asynccontextmanager
     async def slot(self, url: str) -> AsyncIterator[None]:
         """Hold one of the host's concurrent slots, starting no sooner than ``host_delay`` after its last start."""
-        host = _host(url)
+        host = host_of(url)
         gate = self._gates.setdefault(host, asyncio.Semaphore(max(1, self.settings.host_concurrency)))
         async with gate:
             now = self._clock()
@@ -131,7 +131,7 @@ class Politeness:
 
     async def disallowed(self, http: httpx.AsyncClient, url: str) -> str | None:
         """Why robots.txt forbids fetching ``url`` (or cannot be read), or None when it may be fetched."""
-        host = _host(url)
+        host = host_of(url)
         robots = await self._rules(http, url, host)
         if robots.unreachable is not None:
             return robots.unreachable
@@ -164,6 +164,7 @@ class Politeness:
         return _Robots(None, expires)  # 4xx: no robots.txt, no rules (RFC 9309 2.3.1.3)
 
 
-def _host(url: str) -> str:
+def host_of(url: str) -> str:
+    """The host whose manners apply to ``url``: its scheme and authority (``https://example.org:8443``)."""
     parts = httpx.URL(url)
     return f"{parts.scheme}://{parts.netloc.decode('ascii')}"
