@@ -260,8 +260,11 @@ def recorded(env: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def scenario(n: int, profile: str, seed: int, stack_env: Path, keep: Path | None, bytecode: str) -> dict[str, Any]:
-    """The full, incremental and empty passes for a site of ``n`` articles on a fresh lake."""
+def scenario(
+    n: int, profile: str, seed: int, stack_env: Path, keep: Path | None, bytecode: str, *, serial: bool = False
+) -> dict[str, Any]:
+    """The full, incremental and empty passes for a site of ``n`` articles on a fresh lake (``serial``: and the full
+    pass once more on another fresh lake with one extraction worker, the serial rate a full run is compared with)."""
     with ExitStack() as stack:
         if keep is None:
             root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"scaling-{n}-")))
@@ -269,27 +272,55 @@ def scenario(n: int, profile: str, seed: int, stack_env: Path, keep: Path | None
             root = Path(tempfile.mkdtemp(prefix=f"scaling-{n}-", dir=keep))
         site = stack.enter_context(newssite.serve(newssite.Site(seed, n)))
         lake = lake_env(profile, root, n, stack_env)
-        (root / "feeds.toml").write_text(
-            "".join(
-                f'[[feeds]]\nname = "{k}"\nurl = "{u}"\ntopic = "defection"\n\n' for k, u in site.feed_urls().items()
-            ),
-            encoding="utf-8",
-        )
+        write_feeds(root / "feeds.toml", site)
         env = child_env(lake, bytecode)
         if bytecode == "cached":
             warm_bytecode(env)
         passes = []
-        for name in ("full", "incremental", "empty"):
+        for name in ("full", "full-serial", "incremental", "empty"):
+            if name == "full-serial" and not serial:
+                continue
             if name == "incremental":
                 site.publish(max(1, math.ceil(n / 100)))
+            # full-serial: the full pass again on a fresh lake of its own, extracting in the stage's own process
+            lake_of = (
+                env if name != "full-serial" else serial_env(profile, root / "serial", n, stack_env, bytecode, site)
+            )
             load, server_cpu = os.getloadavg()[0], time.process_time()
-            measured = run_pass(env, root / f"{name}.log")
+            measured = run_pass(lake_of, root / f"{name}.log")
             measured["server_cpu_s"] = round(time.process_time() - server_cpu, 2)  # this process: the site's threads
-            passes.append(_rates({"pass": name, "load_before": round(load, 1), **measured, **recorded(env)}))
+            passes.append(_rates({"pass": name, "load_before": round(load, 1), **measured, **recorded(lake_of)}))
             print(_row(n, passes[-1]), flush=True)
         lake_after = upkeep(env)
         print(f"{n:>6} lake: {lake_after}", flush=True)
-    return {"n": n, "passes": passes, **_fixed_and_marginal(passes), "lake": lake_after}
+    return {"n": n, "passes": passes, **_fixed_and_marginal(passes), **_serial_ratio(passes), "lake": lake_after}
+
+
+def write_feeds(path: Path, site: newssite.Site) -> None:
+    """The site's feeds as a feeds file."""
+    entries = (f'[[feeds]]\nname = "{k}"\nurl = "{u}"\ntopic = "defection"\n\n' for k, u in site.feed_urls().items())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(entries), encoding="utf-8")
+
+
+def serial_env(profile: str, root: Path, n: int, stack_env: Path, bytecode: str, site: newssite.Site) -> dict[str, str]:
+    """A fresh lake's environment (its own feeds file, the same site) whose runs extract in one process."""
+    root.mkdir()
+    lake = lake_env(profile, root, n, stack_env)
+    write_feeds(root / "feeds.toml", site)
+    return child_env({**lake, "NEWSFIGURES_EXTRACT_WORKERS": "1"}, bytecode)
+
+
+def _serial_ratio(passes: list[dict[str, Any]]) -> dict[str, Any]:
+    """The extract stage's rate in the full pass against the same stage with one worker (``full-serial``)."""
+    by = {p["pass"]: p for p in passes}
+    if "full-serial" not in by or not by["full"]["extract_pages_per_s"] or not by["full-serial"]["extract_pages_per_s"]:
+        return {}
+    return {
+        "extract_stage_vs_serial": round(
+            by["full"]["extract_pages_per_s"] / by["full-serial"]["extract_pages_per_s"], 2
+        )
+    }
 
 
 MARTS = ("reported_vs_official", "outlet_accuracy", "reporting_timeline", "ingestion_health")
@@ -420,6 +451,11 @@ def main() -> None:
         default="cached",
         help="cached: the children cache compiled modules (PYTHONPYCACHEPREFIX); as-is: this environment's setting",
     )
+    parser.add_argument(
+        "--serial-sizes",
+        default="",
+        help="comma-separated N at which the full pass runs once more with one extraction worker (the serial rate)",
+    )
     parser.add_argument("--keep", type=Path, help="keep each lake and the runs' logs in a folder under this one")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -429,12 +465,21 @@ def main() -> None:
         f"bytecode {args.bytecode}"
     )
     print(HEADER)
-    scenarios = [scenario(n, args.profile, args.seed, args.stack_env, args.keep, args.bytecode) for n in sizes]
+    serial = {int(s) for s in args.serial_sizes.split(",") if s.strip()}
+    scenarios = [
+        scenario(n, args.profile, args.seed, args.stack_env, args.keep, args.bytecode, serial=n in serial)
+        for n in sizes
+    ]
     for s in scenarios:
         print(
             f"N={s['n']}: fixed cost (empty pass) {s['fixed_cpu_s']:.1f} CPU s / {s['fixed_wall_s']:.1f} s wall; "
             f"beyond it {s['marginal_cpu_ms_per_article']:.1f} CPU ms and {s['marginal_wall_ms_per_article']:.1f} "
             "wall ms per new article"
+            + (
+                f"; extract stage {s['extract_stage_vs_serial']}x its rate with one worker"
+                if "extract_stage_vs_serial" in s
+                else ""
+            )
         )
     extraction = extraction_rates(args.seed, args.extract_pages, args.extract_rounds)
     print(

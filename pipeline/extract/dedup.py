@@ -58,38 +58,50 @@ def story_id(url: str) -> str:
 
 class _Index:
     """Known articles by band of their SimHash, and by URL and canonical URL; each entry knows its article's URL,
-    so an article extracted again is matched afresh, not against its old self."""
+    so an article extracted again is matched afresh, not against its old self.
+
+    An entry is a position in three lists (its hash, story and article URL), and the band and URL maps hold
+    positions: a few hundred bytes an article, where a tuple per band and per URL cost a kilobyte (the index
+    holds every story the warehouse knows, for the whole extract stage).
+    """
 
     def __init__(self, max_distance: int) -> None:
         self.max_distance = max_distance
         self.bands = max_distance + 1
         self.width = -(-BITS // self.bands)
-        self.by_band: dict[tuple[int, int], list[tuple[int, str, str]]] = defaultdict(list)
-        self.by_url: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self.values: list[int] = []
+        self.stories: list[str] = []
+        self.owners: list[str] = []
+        self.by_band: defaultdict[int, list[int]] = defaultdict(list)  # band and its bits, as one int: entries
+        self.by_url: defaultdict[str, list[int]] = defaultdict(list)
 
-    def _keys(self, value: int) -> Iterable[tuple[int, int]]:
+    def _keys(self, value: int) -> Iterable[int]:
         mask = (1 << self.width) - 1
-        return ((band, value >> (band * self.width) & mask) for band in range(self.bands))
+        return (band << self.width | value >> (band * self.width) & mask for band in range(self.bands))
 
     def add(self, owner: str, urls: Iterable[str | None], value: int | None, story: str) -> None:
-        for url in urls:
-            if url:
-                self.by_url[url].append((story, owner))
+        entry = len(self.owners)
+        self.values.append(value or 0)
+        self.stories.append(story)
+        self.owners.append(owner)
+        for url in dict.fromkeys(url for url in urls if url):  # an article's URL is most often its canonical one
+            self.by_url[url].append(entry)
         if value is not None:
             for key in self._keys(value):
-                self.by_band[key].append((value, story, owner))
+                self.by_band[key].append(entry)
 
     def named(self, url: str | None, owner: str) -> str | None:
         """The story of the first other article known by ``url`` (its URL or canonical URL)."""
-        return next((story for story, other in self.by_url.get(url or "", ()) if other != owner), None)
+        return next((self.stories[e] for e in self.by_url.get(url or "", ()) if self.owners[e] != owner), None)
 
     def near(self, value: int, owner: str) -> str | None:
         best: tuple[int, str] | None = None
         for key in self._keys(value):
-            for other, story, url in self.by_band.get(key, ()):
-                d = distance(value, other)
-                if url != owner and d <= self.max_distance and (best is None or (d, story) < best):
-                    best = (d, story)
+            for entry in self.by_band.get(key, ()):
+                d = distance(value, self.values[entry])
+                if d <= self.max_distance and self.owners[entry] != owner:
+                    found = (d, self.stories[entry])
+                    best = found if best is None or found < best else best
         return best[1] if best else None
 
 
