@@ -132,6 +132,7 @@ def run_pass(env: Mapping[str, str], log: Path) -> dict[str, Any]:
         import psutil
     except ImportError:  # the sampled tree RSS is an extra: ru_maxrss is always there
         psutil = None
+    ticks = _cpu_ticks()
     with log.open("wb") as out:
         began, started_at = time.perf_counter(), time.time()
         child = subprocess.Popen([NEWSFIGURES, "-v", "run"], env=dict(env), cwd=ROOT, stdout=out, stderr=out)
@@ -162,6 +163,7 @@ def run_pass(env: Mapping[str, str], log: Path) -> dict[str, Any]:
         "cores_used": round(cpu / wall, 2),
         "max_rss_mb": round(usage.ru_maxrss / 1024, 1),  # Linux: KiB, the largest process of the tree
         "tree_rss_mb": round(tree_peak / 2**20, 1) if psutil is not None else None,
+        "steal_pct": _steal_pct(ticks, _cpu_ticks()),
     }
     marks = stage_marks(log.read_text(encoding="utf-8", errors="replace"))
     result["stage_s"] = stage_seconds(marks, started_at, wall)
@@ -170,6 +172,23 @@ def run_pass(env: Mapping[str, str], log: Path) -> dict[str, Any]:
         tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
         raise SystemExit(f"newsfigures run exited {child.returncode}; the end of {log}:\n{tail}")
     return result
+
+
+def _cpu_ticks() -> list[int]:
+    """The machine's CPU time by kind (the ``cpu`` line of /proc/stat; empty where there is none)."""
+    try:
+        return [int(v) for v in Path("/proc/stat").read_text(encoding="ascii").split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return []
+
+
+def _steal_pct(before: list[int], after: list[int]) -> float | None:
+    """The share of the machine's CPU time the hypervisor gave to other guests in between (``steal``): when it is
+    high, CPU seconds stay comparable but wall times do not."""
+    if len(before) < 8 or len(after) < 8:
+        return None
+    spent = [b - a for a, b in zip(before, after, strict=False)]
+    return round(100 * spent[7] / max(1, sum(spent[:8])), 1)
 
 
 def _rss(psutil: Any, pid: int) -> int:
@@ -398,6 +417,7 @@ def _row(n: int, p: Mapping[str, Any]) -> str:
         f"{n:>6} {p['pass']:11} {new_articles(p):>6} {p['wall_s']:>7.1f} {p['cpu_s']:>7.1f} {per or '-':>10} "
         f"{p['cores_used']:>5.2f} {p['max_rss_mb']:>6.0f} {p['tree_rss_mb'] or 0:>7.0f} {rate or '-':>9} "
         f"{p['status'] or '-':7} {p['load_before']:>5}"
+        + (f"  steal {p['steal_pct']}%" if p.get("steal_pct") else "")
         + (f"  stages: {p['stage_s']}" if p["stage_s"] else "")
         + (f"  RSS MB by stage: {p['stage_rss_mb']}" if p["stage_rss_mb"] else "")
     )
