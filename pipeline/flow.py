@@ -21,7 +21,7 @@ from pipeline.checks.validate import over_cap
 from pipeline.errors import SchemaFailure
 from pipeline.extract import dedup
 from pipeline.extract.archived import Pending, extract_batches
-from pipeline.fetch import archive, pages, schedule
+from pipeline.fetch import pages, schedule
 from pipeline.fetch.feeds import Validators, poll_configured
 from pipeline.settings import Settings
 from pipeline.warehouse import backlog, frames, runs
@@ -120,14 +120,14 @@ def reprocess(
     return _extract(settings, run_id, at, "archived_pages", since=since, topic=topic)
 
 
-def _extract(settings: Settings, run_id: str, at: datetime, backlog_name: str, **params: Any) -> tuple[Counts, Loaded]:
+def _extract(settings: Settings, run_id: str, at: datetime, name: str, **params: Any) -> tuple[Counts, Loaded]:
     """Extract a backlog of pages in batches on every core, committing each with its articles' stories."""
     total, counts = Loaded("articles"), Counter(articles=0, no_article=0, quarantined=0)
     with warehouse.connect(settings) as con:
-        pending = [Pending(*row) for row in backlog.rows(con, backlog_name, params)]
-        known = backlog.rows(con, "stories") if pending else []  # all stories: new articles may join any
+        pending = backlog.unless_empty(Pending(*r) for r in backlog.by_url(con, name, params, page=settings.batch_size))
+        known = backlog.each_row(con, "stories") if pending else ()  # all stories: new articles may join any
         stories = dedup.Stories(known, max_distance=settings.near_duplicate_bits)
-        for found in extract_batches(archive.store(settings), pending, settings.batch_size, settings.extract_workers):
+        for found in extract_batches(settings, pending or ()):
             with warehouse.transaction(con) as tx:
                 rows = frames.article_rows(found, run_id, at)
                 loaded = load(tx, "articles", rows, run_id=run_id, at=at, max_attempts=settings.max_attempts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 from conftest import LocalServer, data
 
 from pipeline.cli import main
-from pipeline.extract.articles import MIN_TEXT_CHARS, PageInput, decode_html, extract, extract_many
+from pipeline.extract.articles import MIN_TEXT_CHARS, PageInput, across, decode_html, extract, extract_many
 from pipeline.extract.body import choose, remove_boilerplate
 from pipeline.extract.dates import url_date
 
@@ -210,6 +211,23 @@ def test_extract_many_in_processes_gives_what_extract_gives_in_order() -> None:
 
     assert [a.status for a in found] == ["ok", "no_article"] * 10
     assert found[0] == found[18] == extract(data("article.html"), URL, fetched_at=FETCHED)
+
+
+def test_workers_take_a_long_backlog_as_they_need_it_not_all_at_once() -> None:
+    taken = []
+
+    def backlog() -> Iterator[int]:
+        for n in range(-1, -5001, -1):
+            taken.append(n)
+            yield n
+
+    done = across(abs, backlog(), workers=2, ahead=100)
+    first = [next(done) for _ in range(10)]
+    held = len(taken)  # read from the backlog by the time the caller has its first ten results
+    rest = list(done)
+
+    assert first + rest == list(range(1, 5001))  # every item, in order
+    assert held < 500  # what is taken ahead is bounded by `ahead` and a few chunks, not the backlog's length
 
 
 def test_cli_extract_prints_the_article_of_a_saved_page_as_json(tmp_path: object) -> None:

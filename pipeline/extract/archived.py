@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from functools import partial
 from typing import NamedTuple
@@ -12,6 +12,7 @@ from typing import NamedTuple
 from pipeline.extract import articles
 from pipeline.fetch import archive
 from pipeline.records import Article, Precision
+from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +28,12 @@ class Pending(NamedTuple):
     topic: str
 
 
-def extract_batches(
-    archive_dir: archive.Location, pending: Sequence[Pending], batch: int, workers: int
-) -> Iterator[list[Article]]:
-    """The article of each pending page still archived, ``batch`` pages at a time, read and extracted across
-    ``workers`` processes (0: one per core); an unreadable archive file is that page's failure only."""
-    done = articles.across(partial(_extract_pending, archive_dir), pending, workers=workers)
+def extract_batches(settings: Settings, pending: Iterable[Pending]) -> Iterator[list[Article]]:
+    """The article of each pending page still archived, a batch (``batch_size``) at a time, read and extracted
+    across ``extract_workers`` processes (0: one per core), the next batch's while the caller handles one; an
+    unreadable archive file is that page's failure only. ``pending`` is read as the workers need it."""
+    batch, archived = settings.batch_size, archive.store(settings)
+    done = articles.across(partial(_extract_pending, archived), pending, workers=settings.extract_workers, ahead=batch)
     while batch_of := list(itertools.islice(done, max(1, batch))):  # the workers go on while a batch commits
         yield [found for found in batch_of if found is not None]
 

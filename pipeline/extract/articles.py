@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
+import itertools
 import logging
 import multiprocessing
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -146,10 +149,12 @@ def _states_a_figure(text: str, topic: str | None) -> bool:
 MIN_PARALLEL = 16  # fewer items than this are worked in-process: starting the workers would cost more
 
 
-def across(work: Callable[[T], R], items: Sequence[T], *, workers: int) -> Iterator[R]:
+def across(work: Callable[[T], R], items: Iterable[T], *, workers: int, ahead: int = 0) -> Iterator[R]:
     """``work`` of each item, in order, as each is done, across ``workers`` processes (0: one per core; 1, fewer
-    than ``MIN_PARALLEL`` items, or in a daemon process: in this one). The workers go on while the caller handles
-    what came back (commits a batch); closing the iterator early cancels what is not started.
+    than ``MIN_PARALLEL`` items, or in a daemon process: in this one). ``items`` are taken as the workers need
+    them, at most ``ahead`` items (and a few chunks) before the caller has what came back: the workers go on while
+    the caller handles a batch (commits it), and neither the items nor the results are all in memory at once.
+    Closing the iterator early cancels what is not started.
 
     Extraction is CPU-bound pure Python: threads would share one GIL, processes use the cores. The workers come
     from a forkserver that has imported the extractors once: forking the caller itself could copy a lock held by
@@ -159,16 +164,35 @@ def across(work: Callable[[T], R], items: Sequence[T], *, workers: int) -> Itera
     if workers > 1 and multiprocessing.current_process().daemon:
         log.info("a daemon process cannot start workers: extracting in this process")
         workers = 1
-    if workers <= 1 or len(items) < MIN_PARALLEL:
-        yield from map(work, items)
+    rest = iter(items)
+    head = list(itertools.islice(rest, 64 * workers))  # enough to size the chunks of a small backlog
+    if workers <= 1 or len(head) < MIN_PARALLEL:
+        yield from map(work, itertools.chain(head, rest))
         return
+    size = max(1, min(16, len(head) // (4 * workers)))
+    chunks = iter(functools.partial(_take, itertools.chain(head, rest), size), [])
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["pipeline.extract.archived"])
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    window: deque[Future[list[R]]] = deque()
     try:
-        yield from pool.map(work, items, chunksize=max(1, min(16, len(items) // (4 * workers))))
+        for chunk in chunks:
+            window.append(pool.submit(_each, work, chunk))
+            if len(window) * size >= max(ahead, 4 * workers * size):
+                yield from window.popleft().result()
+        while window:
+            yield from window.popleft().result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _take(items: Iterator[T], size: int) -> list[T]:
+    return list(itertools.islice(items, size))
+
+
+def _each(work: Callable[[T], R], chunk: list[T]) -> list[R]:
+    """One chunk's work, in a worker."""
+    return [work(item) for item in chunk]
 
 
 def extract_many(pages: Sequence[PageInput], *, workers: int = 1) -> list[Article]:

@@ -6,6 +6,7 @@ Each function names the question it answers; the statements are files, their val
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -28,6 +29,34 @@ def sql(name: str) -> str:
 def rows(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
     """The rows a named query answers."""
     return con.execute(sql(name), params or {}).fetchall()
+
+
+def each_row(
+    con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None, *, chunk: int = 10_000
+) -> Iterator[tuple[Any, ...]]:
+    """The rows a named query answers, fetched ``chunk`` at a time: for a caller that keeps less than the rows."""
+    result = con.execute(sql(name), params or {})
+    while found := result.fetchmany(chunk):
+        yield from found
+
+
+def by_url(
+    con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None, *, page: int
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of a named query in URL order (the first column), ``page`` at a time: each query asks for the
+    ``$limit`` rows after the last URL read (``$after``), so the caller holds a page of a long backlog, not all of
+    it, and what it commits between pages does not move the rows still to come."""
+    after = ""
+    while found := rows(con, name, {**(params or {}), "after": after, "limit": max(1, page)}):
+        yield from found
+        after = found[-1][0]
+
+
+def unless_empty(rows: Iterator[T]) -> Iterator[T] | None:
+    """``rows``, or None when there are none (the first is read to know)."""
+    for first in rows:
+        return itertools.chain([first], rows)
+    return None
 
 
 def rows_of(con: duckdb.DuckDBPyConnection, name: str, urls: Sequence[str]) -> list[tuple[Any, ...]]:
