@@ -1,4 +1,5 @@
--- reprocess' backlog, $limit pages after the URL $after (read a page at a time): every archived page published since $since, of $topic (NULL: any topic).
+-- reprocess' backlog: every archived page published since $since, of $topic (NULL: any topic); read a page at a
+-- time, the $limit pages after the URL $after.
 SELECT p.url, p.body_sha256, p.fetched_at, e.published_at, e.published_precision, e.topic FROM pages p
 JOIN entries e ON e.url = p.url LEFT JOIN articles a ON a.url = p.url
 WHERE p.url > $after AND p.error IS NULL AND p.body_sha256 IS NOT NULL
