@@ -65,31 +65,31 @@ def start_run(settings: Settings, *, trigger: str, run_id: str | None = None) ->
 def poll_feeds(
     settings: Settings, run_id: str, at: datetime, *, feeds: Sequence[str] | None = None, due_only: bool = False
 ) -> tuple[Counts, Loaded]:
-    """Poll the configured feeds (or the named subset, even if paused) and record polls, new entries, schedules."""
+    """Poll the configured feeds (or the named subset, even if paused); record polls, new entries, schedules."""
+    keys = ("polled", "changed", "errors", "entries_new", "quarantined", "skipped", "entries_dropped", "paused")
+    total, counts = Loaded("entries"), Counter(dict.fromkeys(keys, 0))  # a commit per batch of entries polled
     with warehouse.connect(settings) as con:
         schedules = schedule.of_feeds(settings.feeds, backlog.rows(con, "feed_schedules"), settings, at)
         chosen = schedule.choose(settings, schedules, at, named=feeds, due_only=due_only)
         previous = {feed: Validators(*v) for feed, *v in backlog.rows(con, "feed_validators")}
-        results = poll_configured(settings, chosen, previous)
-        known = backlog.known_entries(con, [e.url for _, found, _ in results for e in found])
-        polls = frames.poll_rows(results, known, run_id)
-        fresh = dict(zip(polls["feed"], polls["entries_new"], strict=True)) if len(polls) else {}
-        advanced = [
-            schedule.advance(schedules[poll.feed], poll, settings, new_entries=int(fresh.get(poll.feed, 0)))
-            for poll, _, _ in results
-        ]
-        with warehouse.transaction(con) as tx:
-            tx.append("feed_polls", polls)
-            rows = frames.entry_rows(results, known, run_id, at)
-            new = load(tx, "entries", rows, run_id=run_id, at=at, max_attempts=settings.max_attempts)
-            tx.merge("feed_state", frames.schedule_rows(advanced, run_id))
-    outcomes, skipped = polls["outcome"].tolist(), len(settings.feeds) - len(chosen) if not feeds else 0
-    counts = {"polled": len(polls), "changed": outcomes.count("changed"), "errors": outcomes.count("error"),
-              "entries_new": new.loaded, "quarantined": new.quarantined, "skipped": skipped,
-              "entries_dropped": int(polls["entries_dropped"].sum()) if len(polls) else 0,
-              "paused": sum(1 for s in advanced if s.paused(at))}  # fmt: skip
+        for results in poll_configured(settings, chosen, previous, batch=settings.batch_size):
+            known = backlog.known_entries(con, [e.url for _, found, _ in results for e in found])
+            polls, rows = frames.poll_rows(results, known, run_id), frames.entry_rows(results, known, run_id, at)
+            fresh = dict(zip(polls["feed"], polls["entries_new"], strict=True))
+            advanced = [schedule.advance(schedules[poll.feed], poll, settings, new_entries=int(fresh.get(poll.feed, 0)))
+                        for poll, _, _ in results]  # fmt: skip
+            with warehouse.transaction(con) as tx:
+                tx.append("feed_polls", polls)
+                new = load(tx, "entries", rows, run_id=run_id, at=at, max_attempts=settings.max_attempts)
+                tx.merge("feed_state", frames.schedule_rows(advanced, run_id))
+            total, outcomes = total + new, polls["outcome"].tolist()
+            counts.update(polled=len(polls), changed=outcomes.count("changed"), errors=outcomes.count("error"),
+                          entries_new=new.loaded, quarantined=new.quarantined,
+                          entries_dropped=int(polls["entries_dropped"].sum()),
+                          paused=sum(1 for s in advanced if s.paused(at)))  # fmt: skip
+    counts["skipped"] = len(settings.feeds) - len(chosen) if not feeds else 0
     log.info("polled %d feeds: %d changed, %d errors, %d new entries", *list(counts.values())[:4])
-    return counts, new
+    return dict(counts), total
 
 
 @stage

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import LocalServer, Reply, Seen, data
@@ -173,6 +176,33 @@ def test_garbage_body_is_an_error_outcome(server: LocalServer) -> None:
 
     assert row.outcome == "error" and entries == []
     assert row.error is not None and "not a readable feed" in row.error
+
+
+def test_feeds_polled_together_are_parsed_one_at_a_time(server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    real, lock, parsing, most = feeds.parse_counting, threading.Lock(), [0], [0]
+
+    def counted(*args: Any) -> tuple[list[Any], int]:
+        with lock:
+            parsing[0] += 1
+            most[0] = max(most[0], parsing[0])
+        time.sleep(0.1)  # room for another parse to start beside this one, were it allowed
+        try:
+            return real(*args)
+        finally:
+            with lock:
+                parsing[0] -= 1
+
+    monkeypatch.setattr(feeds, "parse_counting", counted)
+    all_feeds = [feed(server.route(f"/rss-{n}", body=data("rss2.xml")), f"feed-{n}") for n in range(4)]
+
+    async def run() -> list[feeds.PollResult]:
+        async with http.client(SETTINGS) as client:
+            return await feeds.poll_all(client, all_feeds, {}, max_bytes=LIMIT, concurrency=4)
+
+    results = asyncio.run(run())
+
+    assert [len(entries) for _, entries, _ in results] == [2, 2, 2, 2]
+    assert most[0] == 1  # fetched side by side, parsed in turn: one feed's parsed items in memory at a time
 
 
 def test_poll_all_keeps_order_and_goes_on_past_failures(server: LocalServer, refused_url: str) -> None:

@@ -626,6 +626,40 @@ def test_a_run_commits_batch_by_batch_and_one_that_dies_keeps_what_it_committed(
     assert len(commits) >= 4 and set(commits) == {("newsfigures", run_id)}
 
 
+def test_polling_commits_a_batch_of_entries_at_a_time_and_a_poll_that_dies_keeps_what_it_committed(
+    server: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configured = []
+    for name in ("alpha", "beta", "gamma"):
+        items = [(f"/{name}/story-{n}.html", "Thu, 18 Jan 2024 09:00:00 GMT") for n in range(3)]
+        server.route(f"/{name}.xml", body=rss(server, items), headers={"content-type": "application/rss+xml"})
+        configured.append(Feed(name, server.url(f"/{name}.xml"), "defection"))
+    settings = lake_settings(tmp_path, tuple(configured), batch_size=3)  # each feed's 3 entries are a batch
+    real, batches = flow.frames.entry_rows, []
+
+    def dies_at_the_second_batch(results: Any, *args: Any, **kwargs: Any) -> Any:
+        batches.append([poll.feed for poll, _, _ in results])
+        if len(batches) == 2:
+            raise RuntimeError("killed")
+        return real(results, *args, **kwargs)
+
+    monkeypatch.setattr(flow.frames, "entry_rows", dies_at_the_second_batch)
+    with pytest.raises(RuntimeError, match="killed"):
+        flow.run_stage("poll_feeds", settings, "run-1")
+    with warehouse.connect(settings, read_only=True) as con:
+        kept = con.execute("SELECT feed, count(*) FROM entries GROUP BY feed").fetchall()
+        polled = con.execute("SELECT feed FROM feed_polls").fetchall()
+    assert batches == [["alpha"], ["beta"]]  # the feeds' results come in their configured order, a batch at a time
+    assert kept == [("alpha", 3)] and polled == [("alpha",)]  # the first batch was committed, the second was not
+
+    monkeypatch.setattr(flow.frames, "entry_rows", real)
+    counts = flow.run_stage("poll_feeds", settings, "run-2")
+    with warehouse.connect(settings, read_only=True) as con:
+        stored = con.execute("SELECT feed, count(*), count(DISTINCT url) FROM entries GROUP BY feed ORDER BY feed")
+        assert stored.fetchall() == [("alpha", 3, 3), ("beta", 3, 3), ("gamma", 3, 3)]
+    assert (counts["polled"], counts["entries_new"], counts["errors"]) == (3, 6, 0)  # alpha's 3 were kept, not new
+
+
 def test_an_up_to_date_lake_starts_a_run_without_migrating_or_reloading_the_reference(tmp_path: Path) -> None:
     settings = lake_settings(tmp_path, shared=True)
     flow.start_run(settings, trigger="test")
