@@ -11,6 +11,7 @@ the distance agree on at least one band), so assigning a batch does not compare 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import re
 from collections import defaultdict
@@ -60,28 +61,32 @@ class _Index:
     """Known articles by band of their SimHash, and by URL and canonical URL; each entry knows its article's URL,
     so an article extracted again is matched afresh, not against its old self.
 
-    An entry is a position in three lists (its hash, story and article URL), and the band and URL maps hold
+    An entry is a position in three arrays (its hash, story and article URL), and the band and URL maps hold
     positions: a few hundred bytes an article, where a tuple per band and per URL cost a kilobyte (the index
-    holds every story the warehouse knows, for the whole extract stage).
+    holds every story the warehouse knows, for the whole extract stage). The bands are as even as the bits allow
+    (7 bands of 64 bits: 9 or 10 each; a narrow last band put an article in a bucket with one in 16 of all), and
+    the candidates a band finds are measured at once (numpy), not one by one.
     """
 
     def __init__(self, max_distance: int) -> None:
         self.max_distance = max_distance
         self.bands = max_distance + 1
-        self.width = -(-BITS // self.bands)
-        self.values: list[int] = []
+        self.edges = [BITS * band // self.bands for band in range(self.bands + 1)]
+        self.values = np.zeros(1024, dtype=np.uint64)  # the first len(owners) are in use
         self.stories: list[str] = []
         self.owners: list[str] = []
         self.by_band: defaultdict[int, list[int]] = defaultdict(list)  # band and its bits, as one int: entries
         self.by_url: defaultdict[str, list[int]] = defaultdict(list)
 
     def _keys(self, value: int) -> Iterable[int]:
-        mask = (1 << self.width) - 1
-        return (band << self.width | value >> (band * self.width) & mask for band in range(self.bands))
+        for band, (low, high) in enumerate(itertools.pairwise(self.edges)):
+            yield (value >> low & (1 << (high - low)) - 1) << 7 | band  # 7 bits hold any band number up to 64
 
     def add(self, owner: str, urls: Iterable[str | None], value: int | None, story: str) -> None:
         entry = len(self.owners)
-        self.values.append(value or 0)
+        if entry == len(self.values):
+            self.values = np.concatenate([self.values, np.zeros_like(self.values)])
+        self.values[entry] = value or 0
         self.stories.append(story)
         self.owners.append(owner)
         for url in dict.fromkeys(url for url in urls if url):  # an article's URL is most often its canonical one
@@ -95,13 +100,15 @@ class _Index:
         return next((self.stories[e] for e in self.by_url.get(url or "", ()) if self.owners[e] != owner), None)
 
     def near(self, value: int, owner: str) -> str | None:
-        best: tuple[int, str] | None = None
-        for key in self._keys(value):
-            for entry in self.by_band.get(key, ()):
-                d = distance(value, self.values[entry])
-                if d <= self.max_distance and self.owners[entry] != owner:
-                    found = (d, self.stories[entry])
-                    best = found if best is None or found < best else best
+        """The story of the nearest other article within the distance (the smaller story id on a tie)."""
+        found = list(itertools.chain.from_iterable(self.by_band.get(key, ()) for key in self._keys(value)))
+        if not found:
+            return None
+        entries = np.unique(np.array(found, dtype=np.int64))
+        bits = np.bitwise_count(self.values[entries] ^ np.uint64(value))
+        near = bits <= self.max_distance
+        pairs = zip(entries[near].tolist(), bits[near].tolist(), strict=True)
+        best = min(((d, self.stories[e]) for e, d in pairs if self.owners[e] != owner), default=None)
         return best[1] if best else None
 
 
