@@ -14,10 +14,10 @@ the per-stage counts the run recorded (``runs.counts``, read-only), and per-stag
 (best effort: the stage's last ``pipeline.flow`` line). The empty run's CPU is the fixed cost of a pass. Then
 ``articles.extract_many`` on the same synthetic pages with 1 worker and with ``os.cpu_count()`` workers, in process.
 
-``--profile stack`` reads the settings of ``make stack`` from ``.stack/env`` (PostgreSQL catalog, S3 data path): each
-N gets a fresh catalog database (``bench_<stamp>_<N>``) and its own S3 prefix. Settings set for every pass (the site is
-on loopback and should not be crawled politely): ALLOW_PRIVATE_ADDRESSES=true, HOST_DELAY=0, FEED_PARSE_TIMEOUT=600
-(a 5,000-item feed parses for seconds); HOST_CONCURRENCY and FETCH_CONCURRENCY keep their defaults (2 per outlet, 8).
+``--profile stack`` reads the settings of ``make stack`` from ``.stack/env`` (PostgreSQL catalog, S3 data path and
+raw archive): each N gets a fresh catalog database (``bench_<stamp>_<N>``) and S3 prefixes of its own. Settings set for
+every pass (the site is on loopback and should not be crawled politely): ALLOW_PRIVATE_ADDRESSES=true, HOST_DELAY=0,
+FEED_PARSE_TIMEOUT=600 (a 5,000-item feed parses for seconds); HOST_CONCURRENCY and FETCH_CONCURRENCY keep their defaults (2 per outlet, 8).
 ``--bytecode cached`` (the default) lets the children cache compiled modules (``bytecode_env``); ``as-is`` keeps this
 environment's PYTHONDONTWRITEBYTECODE.
 """
@@ -88,7 +88,7 @@ def lake_env(profile: str, root: Path, n: int, stack_env: Path) -> dict[str, str
         "NEWSFIGURES_FEEDS_FILE": str(feeds),
         "NEWSFIGURES_CATALOG": "postgres:" + re.sub(r"dbname=\S+", f"dbname=bench_{stamp}", catalog),
         "NEWSFIGURES_DATA_PATH": stack["NEWSFIGURES_DATA_PATH"].rstrip("/") + f"-bench/{stamp}/",
-        "NEWSFIGURES_ARCHIVE_DIR": str(root / "archive"),
+        "NEWSFIGURES_ARCHIVE_DIR": stack["NEWSFIGURES_ARCHIVE_DIR"].rstrip("/") + f"-bench/{stamp}/",
     }
 
 
