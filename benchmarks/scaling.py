@@ -17,9 +17,9 @@ the per-stage counts the run recorded (``runs.counts``, read-only), and per-stag
 ``--profile stack`` reads the settings of ``make stack`` from ``.stack/env`` (PostgreSQL catalog, S3 data path and
 raw archive): each N gets a fresh catalog database (``bench_<stamp>_<N>``) and S3 prefixes of its own. Settings set for
 every pass (the site is on loopback and should not be crawled politely): ALLOW_PRIVATE_ADDRESSES=true, HOST_DELAY=0,
-FEED_PARSE_TIMEOUT=600 (a 5,000-item feed parses for seconds); HOST_CONCURRENCY and FETCH_CONCURRENCY keep their defaults (2 per outlet, 8).
-``--bytecode cached`` (the default) lets the children cache compiled modules (``bytecode_env``); ``as-is`` keeps this
-environment's PYTHONDONTWRITEBYTECODE.
+FEED_PARSE_TIMEOUT=600 (a 5,000-item feed parses for seconds); HOST_CONCURRENCY and FETCH_CONCURRENCY keep their
+defaults (2 per outlet, 8). ``--bytecode cached`` (the default) lets the children cache compiled modules
+(``bytecode_env``); ``as-is`` keeps this environment's PYTHONDONTWRITEBYTECODE.
 """
 
 from __future__ import annotations
